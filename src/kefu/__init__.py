@@ -1,0 +1,3 @@
+"""kefu: self-hostable omnichannel customer service."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,104 @@
+"""The ASGI application: settings -> runtime (database, broker, hub) -> routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kefu import __version__
+from kefu.channels.web import views as widget_views
+from kefu.channels.web.cors import WidgetCORSMiddleware
+from kefu.config import Settings
+from kefu.conversations import views as conversation_views
+from kefu.errors import KefuError, RateLimited
+from kefu.i18n import pick_locale, translate
+from kefu.inboxes import views as inbox_views
+from kefu.limits import BodySizeLimitMiddleware
+from kefu.realtime import endpoints as realtime_endpoints
+from kefu.runtime import Runtime
+from kefu.teams import views as team_views
+from kefu.users import views as user_views
+from kefu.web import pages
+from kefu.web.pages import STATIC
+
+log = logging.getLogger(__name__)
+
+
+def _error_response(request: Request, status: int, code: str, message: str) -> JSONResponse:
+    locale = pick_locale(request.headers.get("accept-language"))
+    text = translate(code, locale, message)
+    return JSONResponse({"error": {"code": code, "message": text}}, status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.create(settings)
+        await runtime.start()
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="kefu",
+        version=__version__,
+        description="Omnichannel customer service. REST API for the console and integrations.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    @app.exception_handler(KefuError)
+    async def kefu_error(request: Request, exc: KefuError) -> JSONResponse:
+        response = _error_response(request, exc.status_code, exc.code, exc.message)
+        if isinstance(exc, RateLimited):
+            response.headers["retry-after"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = f"{where}: {first.get('msg', 'invalid')}" if where else "Invalid request."
+        return _error_response(request, 422, "invalid_input", message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        code = codes.get(exc.status_code, "http_error")
+        return _error_response(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, "internal_error", "Something went wrong.")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.setdefault("x-content-type-options", "nosniff")
+        response.headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "node": settings.node_name}
+
+    for module in (user_views, team_views, inbox_views, conversation_views, widget_views):
+        app.include_router(module.router)
+    app.include_router(realtime_endpoints.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(WidgetCORSMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,47 @@
+"""Who is asking: an agent (console session or API token), a widget visitor, or the system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kefu.users.models import User
+
+
+@dataclass(frozen=True)
+class AgentPrincipal:
+    user: User
+    via: str  # "session" or "token"
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role == "admin"
+
+    @property
+    def sender_key(self) -> str:
+        return f"u:{self.user.id}"
+
+
+@dataclass(frozen=True)
+class VisitorPrincipal:
+    contact_id: int
+    inbox_id: int
+
+    @property
+    def sender_key(self) -> str:
+        return f"c:{self.contact_id}"
+
+
+@dataclass(frozen=True)
+class SystemPrincipal:
+    name: str = "system"
+
+    @property
+    def sender_key(self) -> str:
+        return "s:0"
+
+
+Principal = AgentPrincipal | VisitorPrincipal | SystemPrincipal

@@ -1,0 +1,159 @@
+"""The website widget's HTTP API. Visitors authenticate with a signed token (X-Kefu-Visitor)
+scoped to their own contact in one inbox; the page's Origin must be allowed for the inbox."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.auth.dependencies import RuntimeDep, authenticate_visitor
+from kefu.auth.principals import VisitorPrincipal
+from kefu.channels.web.origins import origin_allowed, origin_of
+from kefu.channels.web.schemas import (
+    WidgetConfigOut,
+    WidgetMessagePage,
+    WidgetMessageSent,
+    WidgetSessionOut,
+)
+from kefu.contacts.actions import do_create_visitor
+from kefu.conversations.actions import do_mark_read_by_visitor, do_start_visitor_conversation
+from kefu.conversations.queries import (
+    access_visitor_conversation,
+    get_current_visitor_conversation,
+)
+from kefu.conversations.schemas import ReadIn, visitor_conversation_out
+from kefu.errors import NotFound, PermissionDenied
+from kefu.inboxes.models import Inbox
+from kefu.inboxes.queries import get_inbox_by_key
+from kefu.messages.actions import do_send_visitor_message
+from kefu.messages.queries import list_messages
+from kefu.messages.schemas import VisitorMessageCreate, visitor_message_out
+from kefu.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1/widget/{inbox_key}", tags=["widget"])
+
+VisitorToken = Annotated[str | None, Header(alias="X-Kefu-Visitor", max_length=500)]
+
+
+async def load_inbox(
+    session: AsyncSession, runtime: Runtime, inbox_key: str, origin: str | None
+) -> Inbox:
+    inbox = await get_inbox_by_key(session=session, public_key=inbox_key)
+    if inbox is None:
+        raise NotFound("Inbox not found.")
+    if not origin_allowed(inbox, origin, own_origin=origin_of(runtime.settings.base_url())):
+        raise PermissionDenied("This site may not use this chat.", code="origin_not_allowed")
+    return inbox
+
+
+@router.get("/config", response_model=WidgetConfigOut)
+async def widget_config(inbox_key: str, request: Request, runtime: RuntimeDep) -> WidgetConfigOut:
+    async with runtime.db.read() as session:
+        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
+    return WidgetConfigOut(
+        name=inbox.name, greeting=inbox.greeting, color=inbox.color, locale=inbox.locale
+    )
+
+
+@router.get("/session", response_model=WidgetSessionOut)
+async def widget_session(
+    inbox_key: str, request: Request, runtime: RuntimeDep, x_kefu_visitor: VisitorToken = None
+) -> WidgetSessionOut:
+    """The visitor's current conversation and latest messages (reloads, return visits)."""
+    async with runtime.db.read() as session:
+        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
+        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        conversation = await get_current_visitor_conversation(session=session, visitor=visitor)
+        if conversation is None:
+            return WidgetSessionOut(conversation=None, messages=[], has_more=False)
+        messages, has_more = await list_messages(
+            session=session, conversation_id=conversation.id, public_only=True
+        )
+    return WidgetSessionOut(
+        conversation=visitor_conversation_out(conversation),
+        messages=[visitor_message_out(m) for m in messages],
+        has_more=has_more,
+    )
+
+
+@router.post("/messages", response_model=WidgetMessageSent)
+async def widget_send(
+    inbox_key: str,
+    body: VisitorMessageCreate,
+    request: Request,
+    runtime: RuntimeDep,
+    x_kefu_visitor: VisitorToken = None,
+) -> WidgetMessageSent:
+    """Send a message; without a token this creates the visitor and their conversation."""
+    async with runtime.db.write() as session:
+        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
+        if x_kefu_visitor:
+            visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        else:
+            contact = await do_create_visitor(session, inbox=inbox)
+            visitor = VisitorPrincipal(contact_id=contact.id, inbox_id=inbox.id)
+        conversation, _ = await do_start_visitor_conversation(session, actor=visitor, inbox=inbox)
+        message, created = await do_send_visitor_message(
+            session,
+            actor=visitor,
+            conversation=conversation,
+            text=body.text,
+            client_msg_id=body.client_msg_id,
+        )
+        token = runtime.signer.sign_visitor(visitor.contact_id, inbox.id)
+    return WidgetMessageSent(
+        visitor_token=token,
+        conversation=visitor_conversation_out(conversation),
+        message=visitor_message_out(message),
+        created=created,
+    )
+
+
+@router.get("/conversations/{conversation_id}/messages", response_model=WidgetMessagePage)
+async def widget_messages(
+    inbox_key: str,
+    conversation_id: str,
+    request: Request,
+    runtime: RuntimeDep,
+    x_kefu_visitor: VisitorToken = None,
+    after_seq: Annotated[int | None, Query(ge=0)] = None,
+    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> WidgetMessagePage:
+    async with runtime.db.read() as session:
+        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
+        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        conversation = await access_visitor_conversation(
+            session=session, visitor=visitor, public_id=conversation_id
+        )
+        messages, has_more = await list_messages(
+            session=session,
+            conversation_id=conversation.id,
+            after_seq=after_seq,
+            before_seq=before_seq,
+            limit=limit,
+            public_only=True,
+        )
+    return WidgetMessagePage(messages=[visitor_message_out(m) for m in messages], has_more=has_more)
+
+
+@router.post("/conversations/{conversation_id}/read", status_code=204)
+async def widget_read(
+    inbox_key: str,
+    conversation_id: str,
+    body: ReadIn,
+    request: Request,
+    runtime: RuntimeDep,
+    x_kefu_visitor: VisitorToken = None,
+) -> None:
+    async with runtime.db.write() as session:
+        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
+        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        conversation = await access_visitor_conversation(
+            session=session, visitor=visitor, public_id=conversation_id
+        )
+        await do_mark_read_by_visitor(
+            session, actor=visitor, conversation=conversation, seq=body.seq
+        )

@@ -1,0 +1,191 @@
+"""Writers for conversations: start, assign, change status, mark read."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from kefu.auth.principals import AgentPrincipal, VisitorPrincipal
+from kefu.contacts.models import Contact
+from kefu.conversations import events
+from kefu.conversations.models import Conversation, ConversationRead
+from kefu.conversations.queries import get_conversation
+from kefu.db import utcnow
+from kefu.errors import InvalidInput
+from kefu.events.bus import send_event_on_commit
+from kefu.inboxes.models import Inbox, InboxMember
+from kefu.messages.actions import append_message
+from kefu.users.models import User
+
+
+async def do_start_visitor_conversation(
+    session: AsyncSession, *, actor: VisitorPrincipal, inbox: Inbox
+) -> tuple[Conversation, bool]:
+    """The visitor's unresolved conversation in this inbox, created if there is none.
+
+    Two concurrent starts (two tabs, two nodes) meet on the partial unique index: the loser's
+    savepoint rolls back and it returns the winner's conversation.
+    """
+    existing = await _open_conversation(session, actor)
+    if existing is not None:
+        return existing, False
+    contact = await session.get(Contact, actor.contact_id)
+    if contact is None:
+        raise InvalidInput("Unknown visitor.", code="invalid_visitor_token")
+    now = utcnow()
+    conversation = Conversation(
+        public_id=secrets.token_urlsafe(16),
+        inbox_id=inbox.id,
+        contact_id=actor.contact_id,
+        status="open",
+        priority="normal",
+        team_id=inbox.team_id,
+        last_seq=0,
+        contact_last_read_seq=0,
+        agent_last_read_seq=0,
+        last_message_preview="",
+        created_at=now,
+        last_activity_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(conversation)
+            await session.flush()
+    except IntegrityError:
+        winner = await _open_conversation(session, actor)
+        if winner is None:
+            raise
+        return winner, False
+    set_committed_value(conversation, "contact", contact)
+    set_committed_value(conversation, "assignee", None)
+    send_event_on_commit(session, events.conversation_changed(conversation, created=True))
+    return conversation, True
+
+
+async def _open_conversation(session: AsyncSession, actor: VisitorPrincipal) -> Conversation | None:
+    conversation_id = await session.scalar(
+        select(Conversation.id).where(
+            Conversation.contact_id == actor.contact_id,
+            Conversation.inbox_id == actor.inbox_id,
+            Conversation.status != "resolved",
+        )
+    )
+    if conversation_id is None:
+        return None
+    return await get_conversation(session=session, conversation_id=conversation_id)
+
+
+async def do_assign_conversation(
+    session: AsyncSession,
+    *,
+    actor: AgentPrincipal,
+    conversation: Conversation,
+    assignee_id: int | None,
+) -> Conversation:
+    """Assign to a member of the conversation's inbox (or unassign). The caller obtained
+    `conversation` through access_conversation, so the actor may see it."""
+    if assignee_id == conversation.assignee_id:
+        return conversation
+    assignee: User | None = None
+    if assignee_id is not None:
+        assignee = await session.get(User, assignee_id)
+        is_member = await session.get(InboxMember, (conversation.inbox_id, assignee_id))
+        if assignee is None or not assignee.is_active:
+            raise InvalidInput("No such active user.", code="unknown_user")
+        if is_member is None and assignee.role != "admin":
+            raise InvalidInput(
+                "That agent is not a member of this inbox.", code="assignee_not_in_inbox"
+            )
+    previous = conversation.assignee
+    conversation.assignee_id = assignee_id
+    set_committed_value(conversation, "assignee", assignee)
+    await append_message(
+        session,
+        conversation=conversation,
+        kind="activity",
+        actor=actor,
+        activity={
+            "type": "assigned",
+            "by": actor.user.name,
+            "from": previous.name if previous else None,
+            "to": assignee.name if assignee else None,
+        },
+    )
+    send_event_on_commit(session, events.conversation_changed(conversation))
+    return conversation
+
+
+async def do_set_conversation_status(
+    session: AsyncSession, *, actor: AgentPrincipal, conversation: Conversation, status: str
+) -> Conversation:
+    if status == conversation.status:
+        return conversation
+    if status != "resolved" and conversation.status == "resolved":
+        # Reopening must not collide with a newer open conversation of the same contact.
+        clash = await session.scalar(
+            select(Conversation.id).where(
+                Conversation.contact_id == conversation.contact_id,
+                Conversation.inbox_id == conversation.inbox_id,
+                Conversation.status != "resolved",
+                Conversation.id != conversation.id,
+            )
+        )
+        if clash is not None:
+            raise InvalidInput(
+                "This contact already has an open conversation in this inbox.",
+                code="open_conversation_exists",
+            )
+    previous = conversation.status
+    conversation.status = status
+    conversation.resolved_at = utcnow() if status == "resolved" else None
+    await append_message(
+        session,
+        conversation=conversation,
+        kind="activity",
+        actor=actor,
+        activity={"type": "status_changed", "from": previous, "to": status, "by": actor.user.name},
+    )
+    send_event_on_commit(session, events.conversation_changed(conversation))
+    return conversation
+
+
+def _upsert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def do_mark_read_by_agent(
+    session: AsyncSession, *, actor: AgentPrincipal, conversation: Conversation, seq: int
+) -> None:
+    seq = min(seq, conversation.last_seq)
+    insert = _upsert(session)
+    statement = insert(ConversationRead).values(
+        conversation_id=conversation.id, user_id=actor.user_id, last_read_seq=seq
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["conversation_id", "user_id"],
+        set_={"last_read_seq": statement.excluded.last_read_seq},
+        where=ConversationRead.last_read_seq < statement.excluded.last_read_seq,
+    )
+    await session.execute(statement)
+    if seq > conversation.agent_last_read_seq:
+        conversation.agent_last_read_seq = seq
+    send_event_on_commit(
+        session,
+        events.conversation_read(conversation, reader="agent", seq=seq, user_id=actor.user_id),
+    )
+
+
+async def do_mark_read_by_visitor(
+    session: AsyncSession, *, actor: VisitorPrincipal, conversation: Conversation, seq: int
+) -> None:
+    seq = min(seq, conversation.last_seq)
+    if seq <= conversation.contact_last_read_seq:
+        return
+    conversation.contact_last_read_seq = seq
+    send_event_on_commit(session, events.conversation_read(conversation, reader="contact", seq=seq))

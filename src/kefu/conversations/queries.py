@@ -1,0 +1,150 @@
+"""Reads of conversations. `access_*` raise NotFound for anything the principal may not see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from kefu.auth.principals import AgentPrincipal, VisitorPrincipal
+from kefu.conversations.models import Conversation, ConversationRead
+from kefu.errors import InvalidInput, NotFound
+from kefu.inboxes.queries import visible_inbox_ids
+from kefu.messages.models import Message
+
+AssigneeFilter = Literal["mine", "unassigned", "all"]
+PAGE_SIZE = 50
+
+
+def _with_people(query: Select[Conversation]) -> Select[Conversation]:
+    return query.options(selectinload(Conversation.contact), selectinload(Conversation.assignee))
+
+
+async def get_conversation(*, session: AsyncSession, conversation_id: int) -> Conversation | None:
+    result = await session.execute(
+        _with_people(select(Conversation).where(Conversation.id == conversation_id))
+    )
+    return result.scalar_one_or_none()
+
+
+async def access_conversation(
+    *, session: AsyncSession, actor: AgentPrincipal, conversation_id: int
+) -> Conversation:
+    conversation = await get_conversation(session=session, conversation_id=conversation_id)
+    if conversation is None:
+        raise NotFound("Conversation not found.")
+    visible = await visible_inbox_ids(session=session, actor=actor)
+    if visible is not None and conversation.inbox_id not in visible:
+        raise NotFound("Conversation not found.")
+    return conversation
+
+
+async def access_visitor_conversation(
+    *, session: AsyncSession, visitor: VisitorPrincipal, public_id: str
+) -> Conversation:
+    result = await session.execute(
+        _with_people(
+            select(Conversation).where(
+                Conversation.public_id == public_id,
+                Conversation.contact_id == visitor.contact_id,
+                Conversation.inbox_id == visitor.inbox_id,
+            )
+        )
+    )
+    conversation = result.scalar_one_or_none()
+    if conversation is None:
+        raise NotFound("Conversation not found.")
+    return conversation
+
+
+async def get_current_visitor_conversation(
+    *, session: AsyncSession, visitor: VisitorPrincipal
+) -> Conversation | None:
+    """The visitor's latest conversation in this inbox (open or not)."""
+    result = await session.execute(
+        _with_people(
+            select(Conversation)
+            .where(
+                Conversation.contact_id == visitor.contact_id,
+                Conversation.inbox_id == visitor.inbox_id,
+            )
+            .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+            .limit(1)
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        stamp, _, ident = cursor.rpartition("_")
+        moment = datetime.fromisoformat(stamp)
+        if moment.tzinfo is None:
+            raise ValueError
+        return moment, int(ident)
+    except ValueError as exc:
+        raise InvalidInput("Bad cursor.", code="bad_cursor") from exc
+
+
+def encode_cursor(conversation: Conversation) -> str:
+    return f"{conversation.last_activity_at.isoformat()}_{conversation.id}"
+
+
+async def list_conversations(
+    *,
+    session: AsyncSession,
+    actor: AgentPrincipal,
+    assignee: AssigneeFilter = "all",
+    status: str | None = "open",
+    inbox_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[tuple[Conversation, int]], str | None]:
+    """A page of conversations, newest activity first, each with the actor's unread count."""
+    last_read = (
+        select(ConversationRead.last_read_seq)
+        .where(
+            ConversationRead.conversation_id == Conversation.id,
+            ConversationRead.user_id == actor.user_id,
+        )
+        .scalar_subquery()
+    )
+    unread = (
+        select(func.count(Message.id))
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.kind == "incoming",
+            Message.seq > func.coalesce(last_read, 0),
+        )
+        .scalar_subquery()
+    )
+    query = select(Conversation, unread).options(
+        selectinload(Conversation.contact), selectinload(Conversation.assignee)
+    )
+    visible = await visible_inbox_ids(session=session, actor=actor)
+    if visible is not None:
+        query = query.where(Conversation.inbox_id.in_(visible))
+    if inbox_id is not None:
+        query = query.where(Conversation.inbox_id == inbox_id)
+    if status:
+        query = query.where(Conversation.status == status)
+    if assignee == "mine":
+        query = query.where(Conversation.assignee_id == actor.user_id)
+    elif assignee == "unassigned":
+        query = query.where(Conversation.assignee_id.is_(None))
+    if cursor:
+        moment, ident = _decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Conversation.last_activity_at < moment,
+                and_(Conversation.last_activity_at == moment, Conversation.id < ident),
+            )
+        )
+    query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+    rows = (await session.execute(query.limit(limit + 1))).all()
+    page = [(row[0], int(row[1])) for row in rows[:limit]]
+    next_cursor = encode_cursor(page[-1][0]) if len(rows) > limit else None
+    return page, next_cursor

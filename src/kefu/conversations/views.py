@@ -1,0 +1,142 @@
+"""Console/REST endpoints for conversations and their messages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kefu.auth.dependencies import Agent, RuntimeDep
+from kefu.conversations import actions, queries
+from kefu.conversations.schemas import (
+    AssignIn,
+    ConversationOut,
+    ConversationPage,
+    ReadIn,
+    StatusIn,
+    conversation_out,
+)
+from kefu.messages.actions import do_send_agent_message
+from kefu.messages.queries import list_messages
+from kefu.messages.schemas import MessageCreate, MessageOut, MessagePage, message_out
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+
+
+@router.get("", response_model=ConversationPage)
+async def list_conversations(
+    actor: Agent,
+    runtime: RuntimeDep,
+    assignee: queries.AssigneeFilter = "all",
+    status: Annotated[str, Query(pattern="^(open|pending|resolved|all)$")] = "open",
+    inbox_id: int | None = None,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> ConversationPage:
+    async with runtime.db.read() as session:
+        rows, next_cursor = await queries.list_conversations(
+            session=session,
+            actor=actor,
+            assignee=assignee,
+            status=None if status == "all" else status,
+            inbox_id=inbox_id,
+            cursor=cursor,
+            limit=limit,
+        )
+    items = [conversation_out(c, unread_count=unread) for c, unread in rows]
+    return ConversationPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{conversation_id}", response_model=ConversationOut)
+async def get_conversation(
+    conversation_id: int, actor: Agent, runtime: RuntimeDep
+) -> ConversationOut:
+    async with runtime.db.read() as session:
+        conversation = await queries.access_conversation(
+            session=session, actor=actor, conversation_id=conversation_id
+        )
+    return conversation_out(conversation)
+
+
+@router.get("/{conversation_id}/messages", response_model=MessagePage)
+async def get_messages(
+    conversation_id: int,
+    actor: Agent,
+    runtime: RuntimeDep,
+    after_seq: Annotated[int | None, Query(ge=0)] = None,
+    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> MessagePage:
+    async with runtime.db.read() as session:
+        conversation = await queries.access_conversation(
+            session=session, actor=actor, conversation_id=conversation_id
+        )
+        messages, has_more = await list_messages(
+            session=session,
+            conversation_id=conversation.id,
+            after_seq=after_seq,
+            before_seq=before_seq,
+            limit=limit,
+        )
+    name = conversation.contact.name
+    return MessagePage(
+        items=[message_out(m, contact_name=name) for m in messages], has_more=has_more
+    )
+
+
+@router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
+async def send_message(
+    conversation_id: int, body: MessageCreate, actor: Agent, runtime: RuntimeDep
+) -> MessageOut:
+    async with runtime.db.write() as session:
+        conversation = await queries.access_conversation(
+            session=session, actor=actor, conversation_id=conversation_id
+        )
+        message, _ = await do_send_agent_message(
+            session,
+            actor=actor,
+            conversation=conversation,
+            text=body.text,
+            private=body.kind == "note",
+            client_msg_id=body.client_msg_id,
+        )
+    return message_out(message, contact_name=conversation.contact.name)
+
+
+@router.post("/{conversation_id}/assign", response_model=ConversationOut)
+async def assign(
+    conversation_id: int, body: AssignIn, actor: Agent, runtime: RuntimeDep
+) -> ConversationOut:
+    async with runtime.db.write() as session:
+        conversation = await queries.access_conversation(
+            session=session, actor=actor, conversation_id=conversation_id
+        )
+        conversation = await actions.do_assign_conversation(
+            session, actor=actor, conversation=conversation, assignee_id=body.assignee_id
+        )
+    return conversation_out(conversation)
+
+
+@router.post("/{conversation_id}/status", response_model=ConversationOut)
+async def set_status(
+    conversation_id: int, body: StatusIn, actor: Agent, runtime: RuntimeDep
+) -> ConversationOut:
+    async with runtime.db.write() as session:
+        conversation = await queries.access_conversation(
+            session=session, actor=actor, conversation_id=conversation_id
+        )
+        conversation = await actions.do_set_conversation_status(
+            session, actor=actor, conversation=conversation, status=body.status
+        )
+    return conversation_out(conversation)
+
+
+@router.post("/{conversation_id}/read", status_code=204)
+async def mark_read(conversation_id: int, body: ReadIn, actor: Agent, runtime: RuntimeDep) -> None:
+    async with runtime.db.write() as session:
+        conversation = await queries.access_conversation(
+            session=session, actor=actor, conversation_id=conversation_id
+        )
+        await actions.do_mark_read_by_agent(
+            session, actor=actor, conversation=conversation, seq=body.seq
+        )

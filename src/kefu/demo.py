@@ -1,0 +1,90 @@
+"""The demo workspace created on first start with an empty database."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from kefu.auth.principals import SystemPrincipal
+from kefu.config import Settings
+from kefu.db import Database
+from kefu.inboxes.actions import do_create_inbox
+from kefu.teams.actions import do_create_team
+from kefu.users.actions import do_create_user
+from kefu.users.models import User
+
+LOGINS_FILE = "demo-logins.txt"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+
+
+async def create_demo_workspace(settings: Settings) -> list[DemoLogin] | None:
+    """Create an admin, two agents, one team and one website inbox, unless users exist."""
+    db = Database(settings.effective_database_url)
+    try:
+        async with db.write() as session:
+            if await session.scalar(select(func.count()).select_from(User)):
+                return None
+            system = SystemPrincipal()
+            logins: list[DemoLogin] = []
+            users = []
+            for role, email, name, locale in (
+                ("admin", "admin@kefu.local", "管理員 Admin", "zh-TW"),
+                ("agent", "mei@kefu.local", "王小美 Mei", "zh-TW"),
+                ("agent", "alex@kefu.local", "Alex Chen", "en"),
+            ):
+                password = secrets.token_urlsafe(9)
+                user = await do_create_user(
+                    session,
+                    actor=system,
+                    email=email,
+                    name=name,
+                    password=password,
+                    role=role,
+                    locale=locale,
+                )
+                users.append(user)
+                logins.append(DemoLogin(role=role, email=email, password=password))
+            team = await do_create_team(
+                session,
+                actor=system,
+                name="客服一組 Support",
+                member_ids=[u.id for u in users[1:]],
+            )
+            await do_create_inbox(
+                session,
+                actor=system,
+                name="官網客服 Website",
+                greeting="您好!有什麼可以幫您的嗎? Hi! How can we help?",
+                locale="zh-TW",
+                allowed_origins=[settings.base_url()],
+                team_id=team.id,
+                member_ids=[u.id for u in users],
+            )
+    finally:
+        await db.dispose()
+    path = settings.data_dir / LOGINS_FILE
+    path.write_text("".join(f"{x.role}\t{x.email}\t{x.password}\n" for x in logins))
+    path.chmod(0o600)
+    return logins
+
+
+def print_banner(settings: Settings, logins: list[DemoLogin] | None) -> None:
+    base = settings.base_url()
+    print(f"kefu is starting on {base}")
+    print(f"  console:   {base}/console/")
+    print(f"  demo site: {base}/demo  (carries the chat widget)")
+    print(f"  API docs:  {base}/docs  (OpenAPI: {base}/openapi.json)")
+    if logins:
+        print("  demo logins (also saved in", settings.data_dir / LOGINS_FILE, "):")
+        for login in logins:
+            print(f"    {login.role:<6} {login.email:<20} {login.password}")
+    elif (settings.data_dir / LOGINS_FILE).exists():
+        print(f"  demo logins: see {settings.data_dir / LOGINS_FILE}")

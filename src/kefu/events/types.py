@@ -1,0 +1,59 @@
+"""Event names and the envelope that travels through the broker.
+
+An event is rendered once per audience: `agent` is what inbox members see, `contact` what the
+customer sees (None for internal notes and other agent-only events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MESSAGE_CREATED = "message.created"
+CONVERSATION_CREATED = "conversation.created"
+CONVERSATION_UPDATED = "conversation.updated"
+CONVERSATION_READ = "conversation.read"
+TYPING = "typing"
+INBOX_CHANGED = "inbox.changed"
+
+ALL_TYPES = (
+    MESSAGE_CREATED,
+    CONVERSATION_CREATED,
+    CONVERSATION_UPDATED,
+    CONVERSATION_READ,
+    TYPING,
+    INBOX_CHANGED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str
+    inbox_id: int | None
+    # Agent-facing payload (always present) and contact-facing payload (None: not for the contact).
+    agent: dict[str, Any]
+    contact: dict[str, Any] | None = None
+    contact_id: int | None = None
+    # The user who caused it: typing events are not echoed back to their author.
+    actor_user_id: int | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "inbox_id": self.inbox_id,
+            "contact_id": self.contact_id,
+            "actor_user_id": self.actor_user_id,
+            "agent": self.agent,
+            "contact": self.contact,
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Event:
+        return cls(
+            type=data["type"],
+            inbox_id=data["inbox_id"],
+            contact_id=data["contact_id"],
+            actor_user_id=data.get("actor_user_id"),
+            agent=data["agent"],
+            contact=data["contact"],
+        )

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.audit.actions import record_audit
+from kefu.auth.permissions import actor_user_id, require_admin
+from kefu.auth.principals import Principal
+from kefu.errors import InvalidInput
+from kefu.events import types
+from kefu.events.bus import send_event_on_commit
+from kefu.events.types import Event
+from kefu.inboxes.models import Inbox, InboxMember
+from kefu.teams.actions import check_user_ids
+from kefu.teams.models import Team
+
+
+async def do_create_inbox(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    name: str,
+    greeting: str = "",
+    color: str = "#1f6feb",
+    locale: str = "zh-TW",
+    allowed_origins: Sequence[str] = (),
+    team_id: int | None = None,
+    member_ids: Sequence[int] = (),
+) -> Inbox:
+    require_admin(actor)
+    await _check_team(session, team_id)
+    inbox = Inbox(
+        public_key=secrets.token_urlsafe(16),
+        name=name.strip(),
+        channel_type="web",
+        greeting=greeting,
+        color=color,
+        locale=locale,
+        allowed_origins=list(allowed_origins),
+        team_id=team_id,
+        settings={},
+    )
+    session.add(inbox)
+    await session.flush()
+    await _set_members(session, inbox, member_ids)
+    record_audit(
+        session,
+        actor_user_id=actor_user_id(actor),
+        action="inbox.created",
+        target_type="inbox",
+        target_id=inbox.id,
+        name=inbox.name,
+    )
+    return inbox
+
+
+async def do_update_inbox(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    inbox: Inbox,
+    name: str | None = None,
+    greeting: str | None = None,
+    color: str | None = None,
+    locale: str | None = None,
+    allowed_origins: Sequence[str] | None = None,
+    team_id: int | None = None,
+    member_ids: Sequence[int] | None = None,
+) -> Inbox:
+    require_admin(actor)
+    changes: dict[str, object] = {}
+    for field, value in (
+        ("name", name),
+        ("greeting", greeting),
+        ("color", color),
+        ("locale", locale),
+    ):
+        if value is not None:
+            setattr(inbox, field, value)
+            changes[field] = value
+    if allowed_origins is not None:
+        inbox.allowed_origins = changes["allowed_origins"] = list(allowed_origins)
+    if team_id is not None:
+        await _check_team(session, team_id)
+        inbox.team_id = changes["team_id"] = team_id
+    if member_ids is not None:
+        changes["member_ids"] = await _set_members(session, inbox, member_ids)
+    record_audit(
+        session,
+        actor_user_id=actor_user_id(actor),
+        action="inbox.updated",
+        target_type="inbox",
+        target_id=inbox.id,
+        **changes,
+    )
+    return inbox
+
+
+async def _check_team(session: AsyncSession, team_id: int | None) -> None:
+    if team_id is not None and await session.get(Team, team_id) is None:
+        raise InvalidInput("Unknown team.", code="unknown_team")
+
+
+async def _set_members(session: AsyncSession, inbox: Inbox, member_ids: Sequence[int]) -> list[int]:
+    wanted = await check_user_ids(session, member_ids)
+    await session.execute(delete(InboxMember).where(InboxMember.inbox_id == inbox.id))
+    session.add_all(InboxMember(inbox_id=inbox.id, user_id=uid) for uid in wanted)
+    await session.flush()
+    # Open consoles learn the new membership and start (or stop) receiving this inbox's events.
+    send_event_on_commit(
+        session,
+        Event(
+            type=types.INBOX_CHANGED,
+            inbox_id=inbox.id,
+            agent={"type": types.INBOX_CHANGED, "inbox_id": inbox.id, "member_ids": wanted},
+        ),
+    )
+    return wanted

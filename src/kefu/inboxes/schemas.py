@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kefu.users.schemas import Locale
+
+COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+def normalise_origin(value: str) -> str:
+    """`https://shop.example.com[:port]`, or `*` for any site."""
+    value = value.strip().rstrip("/")
+    if value == "*":
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+        raise ValueError(f"not an origin (scheme://host[:port]): {value!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+class InboxOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    public_key: str
+    name: str
+    channel_type: str
+    greeting: str
+    color: str
+    locale: Locale
+    allowed_origins: list[str]
+    team_id: int | None
+    member_ids: list[int] = []
+
+
+class InboxCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    greeting: str = Field(default="", max_length=1000)
+    color: str = Field(default="#1f6feb", pattern=COLOR_PATTERN)
+    locale: Locale = "zh-TW"
+    allowed_origins: list[str] = Field(default_factory=list, max_length=50)
+    team_id: int | None = None
+    member_ids: list[int] = Field(default_factory=list, max_length=1000)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return sorted({normalise_origin(v) for v in value})
+
+
+class InboxUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    greeting: str | None = Field(default=None, max_length=1000)
+    color: str | None = Field(default=None, pattern=COLOR_PATTERN)
+    locale: Locale | None = None
+    allowed_origins: list[str] | None = Field(default=None, max_length=50)
+    team_id: int | None = None
+    member_ids: list[int] | None = Field(default=None, max_length=1000)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else sorted({normalise_origin(v) for v in value})
+
+
+class EmbedOut(BaseModel):
+    script_url: str
+    snippet: str

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kefu.auth.dependencies import Agent, RuntimeDep
+from kefu.auth.permissions import require_admin
+from kefu.inboxes import actions, queries
+from kefu.inboxes.models import Inbox
+from kefu.inboxes.schemas import EmbedOut, InboxCreate, InboxOut, InboxUpdate
+
+router = APIRouter(prefix="/api/v1/inboxes", tags=["inboxes"])
+
+
+def _out(inbox: Inbox, member_ids: list[int]) -> InboxOut:
+    out = InboxOut.model_validate(inbox)
+    out.member_ids = member_ids
+    return out
+
+
+@router.get("", response_model=list[InboxOut])
+async def list_inboxes(actor: Agent, runtime: RuntimeDep) -> list[InboxOut]:
+    async with runtime.db.read() as session:
+        inboxes = await queries.list_inboxes(session=session, actor=actor)
+        members = await queries.inbox_member_ids(session=session, inbox_ids=[i.id for i in inboxes])
+    return [_out(i, members[i.id]) for i in inboxes]
+
+
+@router.post("", response_model=InboxOut, status_code=201)
+async def create_inbox(body: InboxCreate, actor: Agent, runtime: RuntimeDep) -> InboxOut:
+    async with runtime.db.write() as session:
+        inbox = await actions.do_create_inbox(session, actor=actor, **body.model_dump())
+        members = await queries.inbox_member_ids(session=session, inbox_ids=[inbox.id])
+    return _out(inbox, members[inbox.id])
+
+
+@router.get("/{inbox_id}", response_model=InboxOut)
+async def get_inbox(inbox_id: int, actor: Agent, runtime: RuntimeDep) -> InboxOut:
+    async with runtime.db.read() as session:
+        inbox = await queries.access_inbox(session=session, actor=actor, inbox_id=inbox_id)
+        members = await queries.inbox_member_ids(session=session, inbox_ids=[inbox.id])
+    return _out(inbox, members[inbox.id])
+
+
+@router.patch("/{inbox_id}", response_model=InboxOut)
+async def update_inbox(
+    inbox_id: int, body: InboxUpdate, actor: Agent, runtime: RuntimeDep
+) -> InboxOut:
+    async with runtime.db.write() as session:
+        inbox = await queries.access_inbox(session=session, actor=actor, inbox_id=inbox_id)
+        inbox = await actions.do_update_inbox(
+            session, actor=actor, inbox=inbox, **body.model_dump(exclude_unset=True)
+        )
+        members = await queries.inbox_member_ids(session=session, inbox_ids=[inbox.id])
+    return _out(inbox, members[inbox.id])
+
+
+@router.get("/{inbox_id}/embed", response_model=EmbedOut)
+async def embed_snippet(inbox_id: int, actor: Agent, runtime: RuntimeDep) -> EmbedOut:
+    require_admin(actor)
+    async with runtime.db.read() as session:
+        inbox = await queries.access_inbox(session=session, actor=actor, inbox_id=inbox_id)
+    script_url = f"{runtime.settings.base_url()}/widget.js"
+    snippet = f'<script src="{script_url}" data-inbox="{inbox.public_key}" async></script>'
+    return EmbedOut(script_url=script_url, snippet=snippet)

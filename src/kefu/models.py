@@ -1,0 +1,27 @@
+"""Imports every table so that Base.metadata is complete (for Alembic and tests)."""
+
+from kefu.audit.models import AuditEntry
+from kefu.contacts.models import Contact, ContactIdentity
+from kefu.conversations.models import Conversation, ConversationRead
+from kefu.db import Base
+from kefu.inboxes.models import Inbox, InboxMember
+from kefu.messages.models import Attachment, Message
+from kefu.teams.models import Team, TeamMember
+from kefu.users.models import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Contact",
+    "ContactIdentity",
+    "Conversation",
+    "ConversationRead",
+    "Inbox",
+    "InboxMember",
+    "Message",
+    "Team",
+    "TeamMember",
+    "User",
+]

@@ -1,0 +1,208 @@
+"""The node-local registry of WebSocket connections and the fan-out of events to them.
+
+Sending never blocks the dispatcher: each connection has a small queue, drained by a task that
+exists only while there is something to send (idle connections cost no task). A client too slow
+to keep up is disconnected and will resume from its last seq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket
+
+from kefu.events import types
+from kefu.events.types import Event
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING = 2000
+RESYNC = orjson.dumps({"type": "resync"}).decode()
+
+# One queued frame: (conversation id or None, seq or None, JSON text).
+Frame = tuple[int | None, int | None, str]
+
+
+class Connection:
+    __slots__ = (
+        "ws",
+        "user_id",
+        "is_admin",
+        "inbox_ids",
+        "contact_id",
+        "_pending",
+        "_sender",
+        "_paused",
+        "closed",
+    )
+
+    def __init__(
+        self,
+        ws: WebSocket,
+        *,
+        user_id: int | None = None,
+        is_admin: bool = False,
+        inbox_ids: Iterable[int] = (),
+        contact_id: int | None = None,
+    ) -> None:
+        self.ws = ws
+        self.user_id = user_id
+        self.is_admin = is_admin
+        self.inbox_ids = set(inbox_ids)
+        self.contact_id = contact_id
+        self._pending: deque[Frame] = deque()
+        self._sender: asyncio.Task[None] | None = None
+        self._paused = False
+        self.closed = False
+
+    @property
+    def is_agent(self) -> bool:
+        return self.user_id is not None
+
+    def push(self, frame: Frame) -> None:
+        if self.closed:
+            return
+        if len(self._pending) >= MAX_PENDING:
+            log.warning("dropping a slow client; it will resume from its last seq")
+            self.closed = True
+            self._pending.clear()
+            asyncio.get_running_loop().create_task(self._close(1013))
+            return
+        self._pending.append(frame)
+        self._kick()
+
+    def send_now(self, data: dict[str, Any]) -> None:
+        self.push((None, None, orjson.dumps(data).decode()))
+
+    def pause(self) -> None:
+        """Hold live events while a resume replays history from the database."""
+        self._paused = True
+
+    def finish_resume(self, conversation_id: int, upto_seq: int, replay: list[str]) -> None:
+        """Send the replay, then the held live events it does not already cover."""
+        held = [
+            f
+            for f in self._pending
+            if not (f[0] == conversation_id and f[1] is not None and f[1] <= upto_seq)
+        ]
+        self._pending = deque([(conversation_id, None, text) for text in replay] + held)
+        self._paused = False
+        self._kick()
+
+    def _kick(self) -> None:
+        if not self._paused and self._sender is None and self._pending:
+            self._sender = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending and not self._paused and not self.closed:
+                _, _, text = self._pending.popleft()
+                await self.ws.send_text(text)
+        except Exception:
+            self.closed = True
+        finally:
+            self._sender = None
+        self._kick()
+
+    async def _close(self, code: int) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.close(code=code)
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.by_inbox: dict[int, set[Connection]] = {}
+        self.admins: set[Connection] = set()
+        self.by_contact: dict[int, set[Connection]] = {}
+        self.by_user: dict[int, set[Connection]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.by_user.values()) + sum(
+            len(s) for s in self.by_contact.values()
+        )
+
+    def add(self, conn: Connection) -> None:
+        if conn.user_id is not None:
+            self.by_user.setdefault(conn.user_id, set()).add(conn)
+            if conn.is_admin:
+                self.admins.add(conn)
+            for inbox_id in conn.inbox_ids:
+                self.by_inbox.setdefault(inbox_id, set()).add(conn)
+        if conn.contact_id is not None:
+            self.by_contact.setdefault(conn.contact_id, set()).add(conn)
+
+    def remove(self, conn: Connection) -> None:
+        conn.closed = True
+        if conn.user_id is not None:
+            _discard(self.by_user, conn.user_id, conn)
+            self.admins.discard(conn)
+            for inbox_id in conn.inbox_ids:
+                _discard(self.by_inbox, inbox_id, conn)
+        if conn.contact_id is not None:
+            _discard(self.by_contact, conn.contact_id, conn)
+
+    def dispatch(self, event: Event) -> None:
+        """Deliver one committed (or ephemeral) event to this node's recipients."""
+        key = event.agent.get("conversation_id")
+        seq = event.agent.get("seq") if event.type == types.MESSAGE_CREATED else None
+        if event.type == types.INBOX_CHANGED:
+            self._apply_membership(event)
+        agents: set[Connection] = set(self.admins)
+        if event.inbox_id is not None:
+            agents |= self.by_inbox.get(event.inbox_id, set())
+        if agents:
+            text = orjson.dumps(event.agent).decode()
+            for conn in agents:
+                if event.type == types.TYPING and conn.user_id == event.actor_user_id:
+                    continue
+                conn.push((key, seq, text))
+        if event.contact is not None and event.contact_id is not None:
+            visitors = self.by_contact.get(event.contact_id)
+            if visitors:
+                text = orjson.dumps(event.contact).decode()
+                for conn in visitors:
+                    conn.push((key, seq, text))
+
+    def _apply_membership(self, event: Event) -> None:
+        inbox_id = event.agent["inbox_id"]
+        members = set(event.agent["member_ids"])
+        for user_id, conns in self.by_user.items():
+            for conn in conns:
+                if conn.is_admin:
+                    continue
+                if user_id in members and inbox_id not in conn.inbox_ids:
+                    conn.inbox_ids.add(inbox_id)
+                    self.by_inbox.setdefault(inbox_id, set()).add(conn)
+                elif user_id not in members and inbox_id in conn.inbox_ids:
+                    conn.inbox_ids.discard(inbox_id)
+                    _discard(self.by_inbox, inbox_id, conn)
+
+    async def resync_all(self) -> None:
+        """After a broker outage: every client re-fetches from its last seq."""
+        for conn in self._all():
+            conn.push((None, None, RESYNC))
+
+    def _all(self) -> set[Connection]:
+        conns: set[Connection] = set()
+        for group in (*self.by_user.values(), *self.by_contact.values()):
+            conns |= group
+        return conns
+
+    async def close_all(self) -> None:
+        for conn in self._all():
+            conn.closed = True
+            await conn._close(1012)  # service restart: clients reconnect elsewhere
+
+
+def _discard(index: dict[int, set[Connection]], key: int, conn: Connection) -> None:
+    group = index.get(key)
+    if group is not None:
+        group.discard(conn)
+        if not group:
+            del index[key]

@@ -1,0 +1,78 @@
+"""Frames clients send over the WebSocket (docs/realtime.md describes both directions)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Echoed in the server's ack or error, so a client can match replies to requests.
+    ref: str | None = Field(default=None, max_length=64)
+
+
+class Ping(_Frame):
+    type: Literal["ping"]
+
+
+class AgentResume(_Frame):
+    type: Literal["resume"]
+    conversation_id: int
+    last_seq: int = Field(ge=0)
+
+
+class AgentSend(_Frame):
+    type: Literal["message.send"]
+    conversation_id: int
+    text: str = Field(min_length=1, max_length=10_000)
+    private: bool = False
+    client_msg_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class AgentTyping(_Frame):
+    type: Literal["typing"]
+    conversation_id: int
+    on: bool
+    private: bool = False
+
+
+class AgentRead(_Frame):
+    type: Literal["read"]
+    conversation_id: int
+    seq: int = Field(ge=0)
+
+
+class VisitorResume(_Frame):
+    type: Literal["resume"]
+    conversation_id: str = Field(max_length=64)
+    last_seq: int = Field(ge=0)
+
+
+class VisitorSend(_Frame):
+    type: Literal["message.send"]
+    text: str = Field(min_length=1, max_length=10_000)
+    client_msg_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class VisitorTyping(_Frame):
+    type: Literal["typing"]
+    on: bool
+
+
+class VisitorRead(_Frame):
+    type: Literal["read"]
+    seq: int = Field(ge=0)
+
+
+AgentFrame = TypeAdapter(
+    Annotated[Ping | AgentResume | AgentSend | AgentTyping | AgentRead, Field(discriminator="type")]
+)
+VisitorFrame = TypeAdapter(
+    Annotated[
+        Ping | VisitorResume | VisitorSend | VisitorTyping | VisitorRead,
+        Field(discriminator="type"),
+    ]
+)

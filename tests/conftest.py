@@ -1,0 +1,229 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL when
+KEFU_TEST_DATABASE_URL is set), the app with its lifespan, HTTP clients, a demo-like workspace
+and a live uvicorn server for WebSocket tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from kefu.app import create_app
+from kefu.auth.principals import SystemPrincipal
+from kefu.config import Settings
+from kefu.db import null_pool_engine
+from kefu.events.types import Event
+from kefu.inboxes.actions import do_create_inbox
+from kefu.inboxes.models import Inbox
+from kefu.migrate import upgrade
+from kefu.models import Base
+from kefu.runtime import Runtime
+from kefu.teams.actions import do_create_team
+from kefu.users.actions import do_create_user
+from kefu.users.models import User
+
+PG_URL = os.environ.get("KEFU_TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database: a SQLite file to copy per test, or a PostgreSQL URL."""
+    if PG_URL:
+        upgrade(PG_URL)
+        yield PG_URL
+        return
+    path = tmp_path_factory.mktemp("template") / "kefu.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    yield str(path)
+
+
+@pytest.fixture
+async def database_url(migrated_template: str, tmp_path: Path) -> str:
+    if PG_URL:
+        engine = null_pool_engine(PG_URL)
+        tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+        return PG_URL
+    path = tmp_path / "kefu.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        redis_url="",
+        secret_key="test-secret-key-" + "x" * 32,
+        demo=False,
+        login_attempts_per_window=5,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def runtime(app: FastAPI) -> Runtime:
+    rt: Runtime = app.state.runtime
+    return rt
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@dataclass
+class Workspace:
+    admin: User
+    agent: User  # member of the inbox
+    agent2: User  # member of the inbox
+    outsider: User  # an agent of another inbox only
+    inbox: Inbox
+    other_inbox: Inbox
+    password: str = PASSWORD
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture
+async def workspace(runtime: Runtime) -> Workspace:
+    system = SystemPrincipal()
+    async with runtime.db.write() as session:
+        users = []
+        for email, name, role in (
+            ("admin@example.com", "Admin", "admin"),
+            ("mei@example.com", "王小美", "agent"),
+            ("alex@example.com", "Alex", "agent"),
+            ("out@example.com", "Outsider", "agent"),
+        ):
+            users.append(
+                await do_create_user(
+                    session, actor=system, email=email, name=name, password=PASSWORD, role=role
+                )
+            )
+        admin, agent, agent2, outsider = users
+        team = await do_create_team(session, actor=system, name="Support", member_ids=[agent.id])
+        inbox = await do_create_inbox(
+            session,
+            actor=system,
+            name="Website",
+            greeting="Hi",
+            allowed_origins=["https://shop.example.com"],
+            team_id=team.id,
+            member_ids=[agent.id, agent2.id],
+        )
+        other = await do_create_inbox(session, actor=system, name="Other", member_ids=[outsider.id])
+    return Workspace(
+        admin=admin, agent=agent, agent2=agent2, outsider=outsider, inbox=inbox, other_inbox=other
+    )
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
+    """Log in through the API; set the CSRF header on the client for later writes."""
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    client.headers["x-csrf-token"] = body["csrf_token"]
+    return body
+
+
+async def agent_client(app: FastAPI, email: str) -> httpx.AsyncClient:
+    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    await login(c, email)
+    return c
+
+
+async def visitor_send(
+    client: httpx.AsyncClient,
+    inbox: Inbox,
+    text: str,
+    token: str | None = None,
+    client_msg_id: str | None = None,
+) -> dict[str, Any]:
+    headers = {"x-kefu-visitor": token} if token else {}
+    response = await client.post(
+        f"/api/v1/widget/{inbox.public_key}/messages",
+        json={"text": text, "client_msg_id": client_msg_id or uuid.uuid4().hex},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+class EventCapture:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def of_type(self, kind: str) -> list[Event]:
+        return [e for e in self.events if e.type == kind]
+
+
+@pytest.fixture
+def capture_events(runtime: Runtime) -> Iterator[EventCapture]:
+    """Record every event published after commit (in addition to delivering it)."""
+    capture = EventCapture()
+    original = runtime.db.publish
+    assert original is not None
+
+    async def publish(events: list[Event]) -> None:
+        capture.events.extend(events)
+        await original(events)
+
+    runtime.db.publish = publish
+    yield capture
+    runtime.db.publish = original
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def live_server(app: FastAPI) -> AsyncIterator[str]:
+    """The same app (already started) served by uvicorn on a free loopback port."""
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        ws_per_message_deflate=False,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    await task
