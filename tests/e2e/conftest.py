@@ -1,0 +1,133 @@
+"""Browser tests: a real `kefu serve` process (its demo workspace) and Debian's Chromium.
+
+Without /usr/bin/chromium these tests skip with a message; under CI=true they fail instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from kefu.db import null_pool_engine
+from kefu.models import Base
+from tests.conftest import PG_URL, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class KefuServer:
+    base_url: str
+    data_dir: Path
+    logins: dict[str, tuple[str, str]]  # email -> (role, password)
+    inbox_key: str
+    process: subprocess.Popen[bytes]
+
+    def password(self, email: str) -> str:
+        return self.logins[email][1]
+
+
+def _truncate(url: str) -> None:
+    async def run() -> None:
+        engine = null_pool_engine(url)
+        tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def start_server(data_dir: Path, database_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "KEFU_DATA_DIR": str(data_dir),
+        "KEFU_DATABASE_URL": database_url,
+        "KEFU_REDIS_URL": "",
+        "KEFU_SECRET_KEY": "e2e-secret-" + "k" * 32,
+        "KEFU_DEMO": "true",
+    }
+    log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [sys.executable, "-m", "kefu.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"kefu exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"kefu did not start: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def kefu_server(
+    migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[KefuServer]:
+    data_dir = tmp_path_factory.mktemp("e2e")
+    if PG_URL:
+        _truncate(PG_URL)
+        database_url = PG_URL
+    else:
+        database_url = f"sqlite+aiosqlite:///{data_dir / 'kefu.db'}"
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    process = start_server(data_dir, database_url, port)
+    try:
+        wait_healthy(base_url, process, data_dir / "server.log")
+        logins = {}
+        for line in (data_dir / "demo-logins.txt").read_text().splitlines():
+            role, email, password = line.split("\t")
+            logins[email] = (role, password)
+        demo = httpx.get(f"{base_url}/demo").text
+        match = re.search(r'data-inbox="([^"]+)"', demo)
+        assert match, "demo page carries the widget snippet"
+        yield KefuServer(base_url, data_dir, logins, match.group(1), process)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
