@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu import __version__
+from kefu.audit import views as audit_views
 from kefu.channels.web import views as widget_views
 from kefu.channels.web.cors import WidgetCORSMiddleware
 from kefu.config import Settings
@@ -94,7 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "node": settings.node_name}
 
-    for module in (user_views, team_views, inbox_views, conversation_views, widget_views):
+    for module in (
+        user_views,
+        team_views,
+        inbox_views,
+        conversation_views,
+        widget_views,
+        audit_views,
+    ):
         app.include_router(module.router)
     app.include_router(realtime_endpoints.router)
     app.include_router(pages.router)

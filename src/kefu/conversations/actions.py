@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +24,8 @@ from kefu.inboxes.models import Inbox, InboxMember
 from kefu.messages.actions import append_message
 from kefu.users.models import User
 
+DEFAULT_REOPEN_WINDOW_HOURS = 24
+
 
 async def do_start_visitor_conversation(
     session: AsyncSession, *, actor: VisitorPrincipal, inbox: Inbox
@@ -35,6 +38,9 @@ async def do_start_visitor_conversation(
     existing = await _open_conversation(session, actor)
     if existing is not None:
         return existing, False
+    recent = await _recently_resolved(session, actor, inbox)
+    if recent is not None:
+        return recent, False  # the customer's message reopens it (do_send_visitor_message)
     contact = await session.get(Contact, actor.contact_id)
     if contact is None:
         raise InvalidInput("Unknown visitor.", code="invalid_visitor_token")
@@ -66,6 +72,29 @@ async def do_start_visitor_conversation(
     set_committed_value(conversation, "assignee", None)
     send_event_on_commit(session, events.conversation_changed(conversation, created=True))
     return conversation, True
+
+
+async def _recently_resolved(
+    session: AsyncSession, actor: VisitorPrincipal, inbox: Inbox
+) -> Conversation | None:
+    """The latest conversation, if resolved within the inbox's reopen window (as a reply to a
+    solved ticket reopens it in Zendesk); after that a new message starts a new conversation."""
+    hours = float(inbox.settings.get("reopen_window_hours", DEFAULT_REOPEN_WINDOW_HOURS))
+    since = utcnow() - timedelta(hours=hours)
+    conversation_id = await session.scalar(
+        select(Conversation.id)
+        .where(
+            Conversation.contact_id == actor.contact_id,
+            Conversation.inbox_id == actor.inbox_id,
+            Conversation.status == "resolved",
+            Conversation.resolved_at >= since,
+        )
+        .order_by(Conversation.resolved_at.desc())
+        .limit(1)
+    )
+    if conversation_id is None:
+        return None
+    return await get_conversation(session=session, conversation_id=conversation_id)
 
 
 async def _open_conversation(session: AsyncSession, actor: VisitorPrincipal) -> Conversation | None:

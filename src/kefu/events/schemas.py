@@ -1,0 +1,112 @@
+"""A Pydantic schema for every event payload, per audience (agent / contact).
+
+Tests round-trip every captured event through JSON and validate it against these, so the wire
+format documented in docs/realtime.md cannot drift silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from kefu.conversations.schemas import ConversationOut, VisitorConversationOut
+from kefu.events import types
+from kefu.messages.schemas import MessageOut, VisitorMessageOut
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgentMessageCreated(_Strict):
+    type: Literal["message.created"]
+    conversation_id: int
+    inbox_id: int
+    seq: int
+    message: MessageOut
+
+
+class ContactMessageCreated(_Strict):
+    type: Literal["message.created"]
+    conversation_id: str
+    seq: int
+    message: VisitorMessageOut
+
+
+class AgentConversationChanged(_Strict):
+    type: Literal["conversation.created", "conversation.updated"]
+    conversation_id: int
+    inbox_id: int
+    seq: int
+    conversation: ConversationOut
+
+
+class ContactConversationUpdated(_Strict):
+    type: Literal["conversation.updated"]
+    conversation_id: str
+    seq: int
+    conversation: VisitorConversationOut
+
+
+class AgentConversationRead(_Strict):
+    type: Literal["conversation.read"]
+    conversation_id: int
+    inbox_id: int
+    reader: Literal["agent", "contact"]
+    user_id: int | None
+    seq: int
+
+
+class ContactConversationRead(_Strict):
+    type: Literal["conversation.read"]
+    conversation_id: str
+    reader: Literal["agent"]
+    seq: int
+
+
+class AgentTyping(_Strict):
+    type: Literal["typing"]
+    conversation_id: int
+    inbox_id: int
+    who: Literal["agent", "contact"]
+    user_id: int | None
+    name: str
+    on: bool
+    private: bool
+
+
+class ContactTyping(_Strict):
+    type: Literal["typing"]
+    conversation_id: str
+    who: Literal["agent"]
+    name: str
+    on: bool
+
+
+class InboxChanged(_Strict):
+    type: Literal["inbox.changed"]
+    inbox_id: int
+    member_ids: list[int]
+
+
+AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
+    types.MESSAGE_CREATED: AgentMessageCreated,
+    types.CONVERSATION_CREATED: AgentConversationChanged,
+    types.CONVERSATION_UPDATED: AgentConversationChanged,
+    types.CONVERSATION_READ: AgentConversationRead,
+    types.TYPING: AgentTyping,
+    types.INBOX_CHANGED: InboxChanged,
+}
+CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
+    types.MESSAGE_CREATED: ContactMessageCreated,
+    types.CONVERSATION_CREATED: ContactConversationUpdated,
+    types.CONVERSATION_UPDATED: ContactConversationUpdated,
+    types.CONVERSATION_READ: ContactConversationRead,
+    types.TYPING: ContactTyping,
+}
+
+
+def validate_payload(event_type: str, payload: dict[str, Any], *, audience: str) -> BaseModel:
+    schemas = AGENT_SCHEMAS if audience == "agent" else CONTACT_SCHEMAS
+    return schemas[event_type].model_validate(payload)
