@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
 from kefu.auth.principals import AgentPrincipal, VisitorPrincipal
@@ -64,7 +65,18 @@ async def _from_api_token(runtime: Runtime, token: str) -> AgentPrincipal:
     return AgentPrincipal(user=user, via="token")
 
 
-async def current_agent(request: Request) -> AgentPrincipal:
+# Declared so that /openapi.json documents both ways in; authenticate_agent does the checking.
+_bearer = HTTPBearer(auto_error=False, description="Personal API token: `Bearer kefu_…`")
+_cookie = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, description="Console session (+ X-CSRF-Token on writes)"
+)
+
+
+async def current_agent(
+    request: Request,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    _session: Annotated[str | None, Security(_cookie)],
+) -> AgentPrincipal:
     return await authenticate_agent(request, check_csrf=request.method not in SAFE_METHODS)
 
 
