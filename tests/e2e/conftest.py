@@ -68,13 +68,13 @@ def start_server(data_dir: Path, database_url: str, port: int) -> subprocess.Pop
         "KEFU_SECRET_KEY": "e2e-secret-" + "k" * 32,
         "KEFU_DEMO": "true",
     }
-    log = open(data_dir / "server.log", "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, "-m", "kefu.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with open(data_dir / "server.log", "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "kefu.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from kefu.audit.queries import list_audit_entries
 from kefu.audit.schemas import AuditEntryOut, AuditPage
 from kefu.auth.dependencies import Agent, RuntimeDep
+from kefu.bounds import IdQuery
 
 router = APIRouter(prefix="/api/v1/audit-log", tags=["audit"])
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/v1/audit-log", tags=["audit"])
 async def audit_log(
     actor: Agent,
     runtime: RuntimeDep,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditPage:
     async with runtime.db.read() as session:

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
+from kefu.bounds import Id, Seq
 from kefu.contacts.schemas import ContactBrief
 from kefu.conversations.models import Conversation
 from kefu.users.schemas import UserBrief
@@ -53,7 +54,7 @@ class ConversationPage(BaseModel):
 class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    assignee_id: int | None
+    assignee_id: Id | None
 
 
 class StatusIn(BaseModel):
@@ -65,7 +66,7 @@ class StatusIn(BaseModel):
 class ReadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    seq: int = Field(ge=0)
+    seq: Seq
 
 
 def conversation_out(

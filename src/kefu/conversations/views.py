@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from kefu.auth.dependencies import Agent, RuntimeDep
+from kefu.bounds import BeforeSeqQuery, IdPath, IdQuery, SeqQuery
 from kefu.conversations import actions, queries
 from kefu.conversations.schemas import (
     AssignIn,
@@ -29,7 +30,7 @@ async def list_conversations(
     runtime: RuntimeDep,
     assignee: queries.AssigneeFilter = "all",
     status: Annotated[str, Query(pattern="^(open|pending|resolved|all)$")] = "open",
-    inbox_id: int | None = None,
+    inbox_id: IdQuery = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ConversationPage:
@@ -49,7 +50,7 @@ async def list_conversations(
 
 @router.get("/{conversation_id}", response_model=ConversationOut)
 async def get_conversation(
-    conversation_id: int, actor: Agent, runtime: RuntimeDep
+    conversation_id: IdPath, actor: Agent, runtime: RuntimeDep
 ) -> ConversationOut:
     async with runtime.db.read() as session:
         conversation = await queries.access_conversation(
@@ -60,11 +61,11 @@ async def get_conversation(
 
 @router.get("/{conversation_id}/messages", response_model=MessagePage)
 async def get_messages(
-    conversation_id: int,
+    conversation_id: IdPath,
     actor: Agent,
     runtime: RuntimeDep,
-    after_seq: Annotated[int | None, Query(ge=0)] = None,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    after_seq: SeqQuery = None,
+    before_seq: BeforeSeqQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> MessagePage:
     async with runtime.db.read() as session:
@@ -86,7 +87,7 @@ async def get_messages(
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
 async def send_message(
-    conversation_id: int, body: MessageCreate, actor: Agent, runtime: RuntimeDep
+    conversation_id: IdPath, body: MessageCreate, actor: Agent, runtime: RuntimeDep
 ) -> MessageOut:
     async with runtime.db.write() as session:
         conversation = await queries.access_conversation(
@@ -105,7 +106,7 @@ async def send_message(
 
 @router.post("/{conversation_id}/assign", response_model=ConversationOut)
 async def assign(
-    conversation_id: int, body: AssignIn, actor: Agent, runtime: RuntimeDep
+    conversation_id: IdPath, body: AssignIn, actor: Agent, runtime: RuntimeDep
 ) -> ConversationOut:
     async with runtime.db.write() as session:
         conversation = await queries.access_conversation(
@@ -119,7 +120,7 @@ async def assign(
 
 @router.post("/{conversation_id}/status", response_model=ConversationOut)
 async def set_status(
-    conversation_id: int, body: StatusIn, actor: Agent, runtime: RuntimeDep
+    conversation_id: IdPath, body: StatusIn, actor: Agent, runtime: RuntimeDep
 ) -> ConversationOut:
     async with runtime.db.write() as session:
         conversation = await queries.access_conversation(
@@ -132,7 +133,9 @@ async def set_status(
 
 
 @router.post("/{conversation_id}/read", status_code=204)
-async def mark_read(conversation_id: int, body: ReadIn, actor: Agent, runtime: RuntimeDep) -> None:
+async def mark_read(
+    conversation_id: IdPath, body: ReadIn, actor: Agent, runtime: RuntimeDep
+) -> None:
     async with runtime.db.write() as session:
         conversation = await queries.access_conversation(
             session=session, actor=actor, conversation_id=conversation_id

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kefu.bounds import Id
 from kefu.users.schemas import Locale
 
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
@@ -43,8 +44,8 @@ class InboxCreate(BaseModel):
     color: str = Field(default="#1f6feb", pattern=COLOR_PATTERN)
     locale: Locale = "zh-TW"
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
-    team_id: int | None = None
-    member_ids: list[int] = Field(default_factory=list, max_length=1000)
+    team_id: Id | None = None
+    member_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
     @field_validator("allowed_origins")
     @classmethod
@@ -60,8 +61,8 @@ class InboxUpdate(BaseModel):
     color: str | None = Field(default=None, pattern=COLOR_PATTERN)
     locale: Locale | None = None
     allowed_origins: list[str] | None = Field(default=None, max_length=50)
-    team_id: int | None = None
-    member_ids: list[int] | None = Field(default=None, max_length=1000)
+    team_id: Id | None = None
+    member_ids: list[Id] | None = Field(default=None, max_length=1000)
 
     @field_validator("allowed_origins")
     @classmethod

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from kefu.auth.dependencies import Agent, RuntimeDep
 from kefu.auth.permissions import require_admin
+from kefu.bounds import IdPath
 from kefu.inboxes import actions, queries
 from kefu.inboxes.models import Inbox
 from kefu.inboxes.schemas import EmbedOut, InboxCreate, InboxOut, InboxUpdate
@@ -34,7 +35,7 @@ async def create_inbox(body: InboxCreate, actor: Agent, runtime: RuntimeDep) -> 
 
 
 @router.get("/{inbox_id}", response_model=InboxOut)
-async def get_inbox(inbox_id: int, actor: Agent, runtime: RuntimeDep) -> InboxOut:
+async def get_inbox(inbox_id: IdPath, actor: Agent, runtime: RuntimeDep) -> InboxOut:
     async with runtime.db.read() as session:
         inbox = await queries.access_inbox(session=session, actor=actor, inbox_id=inbox_id)
         members = await queries.inbox_member_ids(session=session, inbox_ids=[inbox.id])
@@ -43,7 +44,7 @@ async def get_inbox(inbox_id: int, actor: Agent, runtime: RuntimeDep) -> InboxOu
 
 @router.patch("/{inbox_id}", response_model=InboxOut)
 async def update_inbox(
-    inbox_id: int, body: InboxUpdate, actor: Agent, runtime: RuntimeDep
+    inbox_id: IdPath, body: InboxUpdate, actor: Agent, runtime: RuntimeDep
 ) -> InboxOut:
     async with runtime.db.write() as session:
         inbox = await queries.access_inbox(session=session, actor=actor, inbox_id=inbox_id)
@@ -55,7 +56,7 @@ async def update_inbox(
 
 
 @router.get("/{inbox_id}/embed", response_model=EmbedOut)
-async def embed_snippet(inbox_id: int, actor: Agent, runtime: RuntimeDep) -> EmbedOut:
+async def embed_snippet(inbox_id: IdPath, actor: Agent, runtime: RuntimeDep) -> EmbedOut:
     require_admin(actor)
     async with runtime.db.read() as session:
         inbox = await queries.access_inbox(session=session, actor=actor, inbox_id=inbox_id)

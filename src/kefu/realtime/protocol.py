@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from kefu.bounds import Id, Seq
+
 
 class _Frame(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -20,13 +22,13 @@ class Ping(_Frame):
 
 class AgentResume(_Frame):
     type: Literal["resume"]
-    conversation_id: int
-    last_seq: int = Field(ge=0)
+    conversation_id: Id
+    last_seq: Seq
 
 
 class AgentSend(_Frame):
     type: Literal["message.send"]
-    conversation_id: int
+    conversation_id: Id
     text: str = Field(min_length=1, max_length=10_000)
     private: bool = False
     client_msg_id: str | None = Field(default=None, min_length=1, max_length=64)
@@ -34,21 +36,21 @@ class AgentSend(_Frame):
 
 class AgentTyping(_Frame):
     type: Literal["typing"]
-    conversation_id: int
+    conversation_id: Id
     on: bool
     private: bool = False
 
 
 class AgentRead(_Frame):
     type: Literal["read"]
-    conversation_id: int
-    seq: int = Field(ge=0)
+    conversation_id: Id
+    seq: Seq
 
 
 class VisitorResume(_Frame):
     type: Literal["resume"]
     conversation_id: str = Field(max_length=64)
-    last_seq: int = Field(ge=0)
+    last_seq: Seq
 
 
 class VisitorSend(_Frame):
@@ -64,7 +66,7 @@ class VisitorTyping(_Frame):
 
 class VisitorRead(_Frame):
     type: Literal["read"]
-    seq: int = Field(ge=0)
+    seq: Seq
 
 
 AgentFrame = TypeAdapter(

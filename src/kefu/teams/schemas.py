@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.bounds import Id
+
 
 class TeamOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -17,7 +19,7 @@ class TeamCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     description: str = Field(default="", max_length=500)
-    member_ids: list[int] = Field(default_factory=list, max_length=1000)
+    member_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class TeamUpdate(BaseModel):
@@ -25,4 +27,4 @@ class TeamUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=500)
-    member_ids: list[int] | None = Field(default=None, max_length=1000)
+    member_ids: list[Id] | None = Field(default=None, max_length=1000)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kefu.auth.dependencies import Agent, RuntimeDep
+from kefu.bounds import IdPath
 from kefu.teams import actions, queries
 from kefu.teams.schemas import TeamCreate, TeamOut, TeamUpdate
 
@@ -31,7 +32,9 @@ async def create_team(body: TeamCreate, actor: Agent, runtime: RuntimeDep) -> Te
 
 
 @router.patch("/{team_id}", response_model=TeamOut)
-async def update_team(team_id: int, body: TeamUpdate, actor: Agent, runtime: RuntimeDep) -> TeamOut:
+async def update_team(
+    team_id: IdPath, body: TeamUpdate, actor: Agent, runtime: RuntimeDep
+) -> TeamOut:
     async with runtime.db.write() as session:
         team = await queries.access_team(session=session, team_id=team_id)
         team = await actions.do_update_team(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from kefu.auth.dependencies import SESSION_COOKIE, Agent, RuntimeDep
 from kefu.auth.passwords import verify_password
+from kefu.bounds import IdPath
 from kefu.errors import NotAuthenticated
 from kefu.users import actions, queries
 from kefu.users.schemas import (
@@ -77,7 +78,9 @@ async def create_user(body: UserCreate, actor: Agent, runtime: RuntimeDep) -> Us
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-async def update_user(user_id: int, body: UserUpdate, actor: Agent, runtime: RuntimeDep) -> UserOut:
+async def update_user(
+    user_id: IdPath, body: UserUpdate, actor: Agent, runtime: RuntimeDep
+) -> UserOut:
     async with runtime.db.write() as session:
         user = await queries.access_user(session=session, actor=actor, user_id=user_id)
         user = await actions.do_update_user(
@@ -108,7 +111,7 @@ async def create_token(body: ApiTokenCreate, actor: Agent, runtime: RuntimeDep) 
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204)
-async def delete_token(token_id: int, actor: Agent, runtime: RuntimeDep) -> Response:
+async def delete_token(token_id: IdPath, actor: Agent, runtime: RuntimeDep) -> Response:
     async with runtime.db.write() as session:
         await actions.do_delete_api_token(session, actor=actor, token_id=token_id)
     return Response(status_code=204)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.auth.dependencies import RuntimeDep, authenticate_visitor
 from kefu.auth.principals import VisitorPrincipal
+from kefu.bounds import BeforeSeqQuery, SeqQuery
 from kefu.channels.web.origins import origin_allowed, origin_of
 from kefu.channels.web.schemas import (
     WidgetConfigOut,
@@ -118,8 +119,8 @@ async def widget_messages(
     request: Request,
     runtime: RuntimeDep,
     x_kefu_visitor: VisitorToken = None,
-    after_seq: Annotated[int | None, Query(ge=0)] = None,
-    before_seq: Annotated[int | None, Query(ge=1)] = None,
+    after_seq: SeqQuery = None,
+    before_seq: BeforeSeqQuery = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> WidgetMessagePage:
     async with runtime.db.read() as session:
