@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from kefu.auth.ratelimit import SlidingWindowLimiter
@@ -9,7 +10,10 @@ from kefu.auth.tokens import TokenSigner
 from kefu.config import Settings
 from kefu.db import Database
 from kefu.events.brokers import Broker, make_broker
+from kefu.events.types import Event
 from kefu.realtime.hub import Hub
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -25,7 +29,16 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         broker = make_broker(settings.redis_url)
-        db = Database(settings.effective_database_url, publish=broker.publish)
+
+        async def publish(events: list[Event]) -> None:
+            # The data is committed: a broker outage must not turn the request into an error.
+            # Clients catch up by resuming from their last seq (the broker asks them to resync).
+            try:
+                await broker.publish(events)
+            except Exception:
+                log.exception("publishing %d events failed", len(events))
+
+        db = Database(settings.effective_database_url, publish=publish)
         return cls(
             settings=settings,
             db=db,
