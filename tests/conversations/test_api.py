@@ -193,3 +193,22 @@ async def test_bad_input_gets_json_error(
     assert big.status_code == 413
     assert big.json()["error"]["code"] == "payload_too_large"
     await agent.aclose()
+
+
+async def test_unread_counts_are_per_conversation(
+    app: FastAPI, client: httpx.AsyncClient, workspace: Workspace
+) -> None:
+    alice = await visitor_send(client, workspace.inbox, "a1")
+    for text in ("a2", "a3"):
+        await visitor_send(client, workspace.inbox, text, token=alice["visitor_token"])
+    bob = await visitor_send(client, workspace.inbox, "b1")
+    await visitor_send(client, workspace.inbox, "b2", token=bob["visitor_token"])
+    agent = await agent_client(app, workspace.agent.email)
+    items = (await agent.get("/api/v1/conversations")).json()["items"]
+    by_preview = {c["last_message_preview"]: c for c in items}
+    await agent.post(f"/api/v1/conversations/{by_preview['a3']['id']}/read", json={"seq": 3})
+    await agent.post(f"/api/v1/conversations/{by_preview['b2']['id']}/read", json={"seq": 1})
+    items = (await agent.get("/api/v1/conversations")).json()["items"]
+    unread = {c["last_message_preview"]: c["unread_count"] for c in items}
+    assert unread == {"a3": 0, "b2": 1}
+    await agent.aclose()

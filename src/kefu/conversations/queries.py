@@ -110,6 +110,7 @@ async def list_conversations(
             ConversationRead.conversation_id == Conversation.id,
             ConversationRead.user_id == actor.user_id,
         )
+        .correlate(Conversation)
         .scalar_subquery()
     )
     unread = (
@@ -119,6 +120,7 @@ async def list_conversations(
             Message.kind == "incoming",
             Message.seq > func.coalesce(last_read, 0),
         )
+        .correlate(Conversation)
         .scalar_subquery()
     )
     query = select(Conversation, unread).options(

@@ -1,0 +1,122 @@
+// The conversation header's actions (assign, resolve / reopen) and the details sidebar.
+
+import { api } from "../api.js";
+import { clockTime, contactName, guard, h } from "../dom.js";
+import { t } from "../i18n.js";
+
+/** Agents who may take a conversation of `inboxId`: active inbox members (and the assignee). */
+export function assignableUsers(ctx, conv) {
+  const inbox = ctx.inboxes.find((i) => i.id === conv.inbox_id);
+  const members = new Set(inbox ? inbox.member_ids : []);
+  const users = ctx.users.filter((u) => u.is_active && members.has(u.id));
+  if (conv.assignee && !users.some((u) => u.id === conv.assignee.id)) users.push(conv.assignee);
+  return users;
+}
+
+export function actionsView(ctx, conv, onChanged) {
+  const apply = async (promise) => {
+    const updated = await guard(promise);
+    if (updated) onChanged(updated);
+  };
+  const select = h(
+    "select",
+    {
+      id: "assignee-select",
+      onchange: () => apply(api.assign(conv.id, select.value ? Number(select.value) : null)),
+    },
+    h("option", { value: "", selected: !conv.assignee }, t("conv.unassigned")),
+    assignableUsers(ctx, conv).map((user) =>
+      h(
+        "option",
+        { value: String(user.id), selected: !!conv.assignee && conv.assignee.id === user.id },
+        user.name,
+      ),
+    ),
+  );
+  const mine = conv.assignee && conv.assignee.id === ctx.me.id;
+  const buttons = [];
+  if (!mine) {
+    buttons.push(
+      h("button", {
+        type: "button",
+        class: "btn btn-ghost",
+        "data-action": "assign-me",
+        text: t("conv.assignMe"),
+        onclick: () => apply(api.assign(conv.id, ctx.me.id)),
+      }),
+    );
+  }
+  if (conv.status === "open") {
+    buttons.push(
+      h("button", {
+        type: "button",
+        class: "btn btn-ghost",
+        "data-action": "pending",
+        text: t("conv.pending"),
+        onclick: () => apply(api.setStatus(conv.id, "pending")),
+      }),
+    );
+  }
+  if (conv.status === "resolved") {
+    buttons.push(
+      h("button", {
+        type: "button",
+        class: "btn btn-primary",
+        "data-action": "reopen",
+        text: t("conv.reopen"),
+        onclick: () => apply(api.setStatus(conv.id, "open")),
+      }),
+    );
+  } else {
+    buttons.push(
+      h("button", {
+        type: "button",
+        class: "btn btn-success",
+        "data-action": "resolve",
+        text: t("conv.resolve"),
+        onclick: () => apply(api.setStatus(conv.id, "resolved")),
+      }),
+    );
+  }
+  return h(
+    "div",
+    { class: "thread-actions", role: "group", "aria-label": t("conv.actions") },
+    h(
+      "div",
+      { class: "assign" },
+      h("label", { for: "assignee-select", class: "sr-only", text: t("conv.assignee") }),
+      select,
+    ),
+    buttons,
+  );
+}
+
+export function detailsView(ctx, conv) {
+  const inbox = ctx.inboxes.find((i) => i.id === conv.inbox_id);
+  const row = (label, value, cls = "") =>
+    value ? [h("dt", { text: label }), h("dd", { class: cls, text: value })] : null;
+  return h(
+    "aside",
+    { class: "details", "aria-labelledby": "details-title" },
+    h("h2", { id: "details-title", text: t("conv.details") }),
+    h(
+      "div",
+      { class: "contact-card" },
+      h("span", {
+        class: "avatar avatar-lg",
+        "aria-hidden": "true",
+        text: contactName(conv.contact).slice(0, 1),
+      }),
+      h("p", { class: "contact-name", text: contactName(conv.contact) }),
+    ),
+    h(
+      "dl",
+      {},
+      row(t("conv.email"), conv.contact.email),
+      row(t("conv.status"), t(`status.${conv.status}`), `status-text status-${conv.status}`),
+      row(t("conv.assignee"), conv.assignee ? conv.assignee.name : t("conv.unassigned")),
+      row(t("conv.inbox"), inbox ? inbox.name : null),
+      row(t("conv.created"), clockTime(conv.created_at)),
+    ),
+  );
+}

@@ -1,0 +1,169 @@
+// Admin: inboxes — create / edit (name, greeting, colour, allowed origins, team, members) and
+// the embed snippet with a Copy button.
+
+import { api } from "../api.js";
+import { guard, h, labelled, mount, toast } from "../dom.js";
+import { t } from "../i18n.js";
+import { memberPicker } from "./members.js";
+
+export async function renderInboxes(container, ctx, editingId = null) {
+  const [inboxes, users, teams] = await Promise.all([
+    guard(api.inboxes()),
+    guard(api.users()),
+    guard(api.teams()),
+  ]);
+  if (!inboxes || !users || !teams) return;
+  ctx.inboxes = inboxes;
+  const editing = inboxes.find((inbox) => inbox.id === editingId) || null;
+  const snippetHost = h("div", { class: "snippet-host" });
+  mount(
+    container,
+    h("h1", { text: t("admin.inboxes") }),
+    h(
+      "ul",
+      { class: "card-list" },
+      inboxes.map((inbox) =>
+        h(
+          "li",
+          { class: "card row-card", "data-inbox": String(inbox.id) },
+          h("span", { class: "swatch", "data-color": inbox.color, "aria-hidden": "true" }),
+          h(
+            "div",
+            { class: "grow" },
+            h("h2", { class: "card-title", text: inbox.name }),
+            h("p", { class: "muted", text: inbox.allowed_origins.join(" ") || "—" }),
+          ),
+          h("button", {
+            type: "button",
+            class: "btn btn-ghost",
+            "aria-label": `${t("admin.embed")}: ${inbox.name}`,
+            text: t("admin.embed"),
+            onclick: () => showSnippet(snippetHost, inbox),
+          }),
+          h("button", {
+            type: "button",
+            class: "btn btn-ghost",
+            "aria-label": `${t("admin.edit")}: ${inbox.name}`,
+            text: t("admin.edit"),
+            onclick: () => renderInboxes(container, ctx, inbox.id),
+          }),
+        ),
+      ),
+    ),
+    snippetHost,
+    inboxForm(container, ctx, users, teams, editing),
+  );
+  // The CSP forbids inline styles in markup; colours are set through the CSSOM instead.
+  for (const swatch of container.querySelectorAll(".swatch")) {
+    swatch.style.backgroundColor = swatch.dataset.color;
+  }
+}
+
+async function showSnippet(host, inbox) {
+  const embed = await guard(api.embed(inbox.id));
+  if (!embed) return;
+  const area = h("textarea", {
+    id: "embed-snippet",
+    class: "code",
+    rows: "3",
+    readOnly: true,
+    value: embed.snippet,
+  });
+  const copy = async () => {
+    area.focus();
+    area.select();
+    try {
+      await navigator.clipboard.writeText(embed.snippet);
+    } catch {
+      document.execCommand("copy"); // fallback: the text is selected for a manual copy too
+    }
+    toast(t("admin.copied"), "ok");
+  };
+  mount(
+    host,
+    h(
+      "div",
+      { class: "card snippet" },
+      labelled(`${t("admin.embed")}: ${inbox.name}`, area),
+      h("button", { type: "button", class: "btn btn-primary", text: t("admin.copy"), onclick: copy }),
+    ),
+  );
+  area.select();
+}
+
+function inboxForm(container, ctx, users, teams, inbox) {
+  const name = h("input", { name: "name", required: true, maxlength: "100", value: inbox?.name || "" });
+  const greeting = h("textarea", { name: "greeting", rows: "2", maxlength: "1000" });
+  greeting.value = inbox?.greeting || "";
+  const color = h("input", { name: "color", type: "color", value: inbox?.color || "#1f6feb" });
+  const origins = h("textarea", {
+    name: "allowed_origins",
+    rows: "3",
+    placeholder: "https://shop.example.com",
+  });
+  origins.value = (inbox?.allowed_origins || []).join("\n");
+  const team = h(
+    "select",
+    { name: "team" },
+    h("option", { value: "" }, t("admin.noTeam")),
+    teams.map((tm) =>
+      h("option", { value: String(tm.id), selected: inbox?.team_id === tm.id }, tm.name),
+    ),
+  );
+  const members = memberPicker(
+    t("admin.members"),
+    users.filter((u) => u.is_active),
+    inbox ? inbox.member_ids : [],
+  );
+  const onsubmit = async (event) => {
+    event.preventDefault();
+    const body = {
+      name: name.value.trim(),
+      greeting: greeting.value,
+      color: color.value,
+      allowed_origins: origins.value
+        .split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean),
+      team_id: team.value ? Number(team.value) : null,
+      member_ids: members.value(),
+    };
+    const saved = await guard(inbox ? api.updateInbox(inbox.id, body) : api.createInbox(body));
+    if (!saved) return;
+    toast(inbox ? t("admin.saved") : t("admin.created"), "ok");
+    await renderInboxes(container, ctx);
+  };
+  const title = inbox ? `${t("admin.edit")}: ${inbox.name}` : t("admin.newInbox");
+  return h(
+    "form",
+    { class: "card form-card", onsubmit, "aria-labelledby": "inbox-form-title" },
+    h("h2", { id: "inbox-form-title", text: title }),
+    h(
+      "div",
+      { class: "form-grid" },
+      labelled(t("admin.name"), name),
+      labelled(t("admin.team"), team),
+      labelled(t("admin.greeting"), greeting),
+      labelled(t("admin.origins"), origins),
+      labelled(t("admin.color"), color),
+    ),
+    members.el,
+    h(
+      "div",
+      { class: "form-actions" },
+      h("button", {
+        type: "submit",
+        class: "btn btn-primary",
+        text: inbox ? t("admin.save") : t("admin.create"),
+      }),
+      inbox
+        ? h("button", {
+            type: "button",
+            class: "btn btn-ghost",
+            text: t("admin.cancel"),
+            onclick: () => renderInboxes(container, ctx),
+          })
+        : null,
+    ),
+  );
+}

@@ -1,0 +1,240 @@
+// The conversation list: filters (mine / unassigned / all × status), unread counts, previews,
+// relative times, "load more" by cursor, and live updates from socket events.
+
+import { api } from "../api.js";
+import { contactName, guard, h, mount, relativeTime } from "../dom.js";
+import { t } from "../i18n.js";
+
+const ASSIGNEE_FILTERS = ["mine", "unassigned", "all"];
+const STATUSES = ["open", "pending", "resolved"];
+
+export class ConversationList {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.filter = { assignee: "all", status: "open" };
+    this.items = new Map(); // id -> conversation (with unread_count)
+    this.nextCursor = null;
+    this.loading = false;
+    this.refreshTimer = null;
+    this.ul = h("ul", { class: "conv-list", "aria-labelledby": "list-title" });
+    this.more = h("button", {
+      type: "button",
+      class: "btn btn-ghost btn-block",
+      hidden: true,
+      onclick: () => this.load(true),
+    });
+    this.status = h("p", { class: "list-status", "aria-live": "polite" });
+    this.el = h("section", { class: "list-pane", "aria-labelledby": "list-title" });
+    setInterval(() => this.render(), 60000);
+  }
+
+  view() {
+    const tabs = h(
+      "div",
+      { class: "tabs", role: "group", "aria-label": t("filter.label") },
+      ASSIGNEE_FILTERS.map((value) =>
+        h("button", {
+          type: "button",
+          class: "tab",
+          "aria-pressed": String(this.filter.assignee === value),
+          "data-filter": value,
+          text: t(`filter.${value}`),
+          onclick: () => this.setFilter({ assignee: value }),
+        }),
+      ),
+    );
+    const status = h(
+      "select",
+      { id: "status-filter", onchange: () => this.setFilter({ status: status.value }) },
+      STATUSES.map((value) =>
+        h("option", { value, selected: value === this.filter.status }, t(`status.${value}`)),
+      ),
+    );
+    this.more.textContent = t("list.more");
+    mount(
+      this.el,
+      h(
+        "header",
+        { class: "pane-head" },
+        h("h1", { id: "list-title", text: t("list.title") }),
+        h(
+          "div",
+          { class: "status-filter" },
+          h("label", { for: "status-filter", class: "sr-only", text: t("filter.status") }),
+          status,
+        ),
+      ),
+      tabs,
+      h("div", { class: "list-scroll" }, this.status, this.ul, this.more),
+    );
+    this.render();
+    return this.el;
+  }
+
+  setFilter(change) {
+    this.filter = { ...this.filter, ...change };
+    this.view();
+    this.load(false);
+  }
+
+  matches(conv) {
+    if (conv.status !== this.filter.status) return false;
+    if (this.filter.assignee === "mine") return !!conv.assignee && conv.assignee.id === this.ctx.me.id;
+    if (this.filter.assignee === "unassigned") return !conv.assignee;
+    return true;
+  }
+
+  /** First page (replacing the list) or, with `more`, the next page by cursor. */
+  async load(more) {
+    if (more && !this.nextCursor) return;
+    this.loading = true;
+    const filter = { ...this.filter };
+    if (!more) this.render();
+    const page = await guard(api.conversations({ ...filter, cursor: more ? this.nextCursor : null }));
+    this.loading = false;
+    if (!page || filter.assignee !== this.filter.assignee || filter.status !== this.filter.status) {
+      this.render();
+      return;
+    }
+    if (!more) this.items.clear();
+    for (const conv of page.items) this.items.set(conv.id, conv);
+    this.nextCursor = page.next_cursor;
+    this.render();
+  }
+
+  /** Merge the first page into the list (after reconnects and for unknown conversations). */
+  scheduleRefresh() {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(async () => {
+      const filter = { ...this.filter };
+      const page = await guard(api.conversations(filter));
+      if (!page || filter.assignee !== this.filter.assignee || filter.status !== this.filter.status)
+        return;
+      for (const conv of page.items) this.items.set(conv.id, conv);
+      for (const [id, conv] of this.items) if (!this.matches(conv)) this.items.delete(id);
+      if (this.items.size <= page.items.length) this.nextCursor = page.next_cursor;
+      this.render();
+    }, 150);
+  }
+
+  sorted() {
+    return [...this.items.values()].sort(
+      (a, b) =>
+        new Date(b.last_activity_at) - new Date(a.last_activity_at) || b.id - a.id,
+    );
+  }
+
+  // --- live updates -------------------------------------------------------------------------
+
+  conversationCreated(conv) {
+    if (!this.matches(conv) || this.items.has(conv.id)) return;
+    this.items.set(conv.id, { ...conv, unread_count: 0 });
+    this.render();
+  }
+
+  conversationUpdated(conv) {
+    const known = this.items.get(conv.id);
+    if (!this.matches(conv)) {
+      if (known) {
+        this.items.delete(conv.id);
+        this.render();
+      }
+      return;
+    }
+    if (!known) {
+      this.scheduleRefresh();
+      return;
+    }
+    const lastSeq = Math.max(known.last_seq, conv.last_seq);
+    this.items.set(conv.id, { ...known, ...conv, last_seq: lastSeq, unread_count: known.unread_count });
+    this.render();
+  }
+
+  messageCreated(frame, isOpen) {
+    const conv = this.items.get(frame.conversation_id);
+    if (!conv) {
+      this.scheduleRefresh();
+      return;
+    }
+    const message = frame.message;
+    if (frame.seq <= conv.last_seq) return; // already counted (dedupe by seq)
+    conv.last_seq = frame.seq;
+    conv.last_activity_at = message.created_at;
+    if (message.kind === "incoming" || message.kind === "outgoing") {
+      conv.last_message_preview = message.text;
+    }
+    if (message.kind === "incoming" && !isOpen) conv.unread_count = (conv.unread_count || 0) + 1;
+    this.render();
+  }
+
+  markRead(conversationId) {
+    const conv = this.items.get(conversationId);
+    if (conv && conv.unread_count) {
+      conv.unread_count = 0;
+      this.render();
+    }
+  }
+
+  // --- rendering ----------------------------------------------------------------------------
+
+  render() {
+    const focusedId = document.activeElement?.closest?.(".conv-item")?.dataset.id;
+    const items = this.sorted();
+    const currentId = this.ctx.currentId();
+    mount(this.ul, items.map((conv) => this.item(conv, conv.id === currentId)));
+    this.status.textContent = this.loading
+      ? t("list.loading")
+      : items.length === 0
+        ? t("list.empty")
+        : "";
+    this.more.hidden = !this.nextCursor;
+    if (focusedId) this.ul.querySelector(`.conv-item[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+  }
+
+  item(conv, current) {
+    const unread = conv.unread_count || 0;
+    return h(
+      "li",
+      {},
+      h(
+        "a",
+        {
+          class: "conv-item" + (unread ? " is-unread" : ""),
+          href: `#/conversations/${conv.id}`,
+          "data-id": String(conv.id),
+          "aria-current": current ? "page" : null,
+        },
+        h("span", { class: "avatar", "aria-hidden": "true", text: contactName(conv.contact).slice(0, 1) }),
+        h(
+          "span",
+          { class: "conv-body" },
+          h(
+            "span",
+            { class: "conv-top" },
+            h("span", { class: "conv-name", text: contactName(conv.contact) }),
+            h("time", {
+              class: "conv-time",
+              datetime: conv.last_activity_at,
+              text: relativeTime(conv.last_activity_at),
+            }),
+          ),
+          h(
+            "span",
+            { class: "conv-bottom" },
+            h("span", { class: "conv-preview", text: conv.last_message_preview || "—" }),
+            unread
+              ? h("span", {
+                  class: "badge",
+                  "aria-label": t("list.unread", { n: unread }),
+                  text: String(unread),
+                })
+              : null,
+          ),
+          conv.assignee
+            ? h("span", { class: "conv-assignee", text: conv.assignee.name })
+            : null,
+        ),
+      ),
+    );
+  }
+}

@@ -1,0 +1,277 @@
+// One open conversation: paged history, live messages deduplicated by seq, the composer with
+// queued sends, typing indicators, read marks (ours and the customer's), resume on reconnect.
+
+import { api } from "../api.js";
+import { contactName, guard, h, mount, toast, uuid } from "../dom.js";
+import { t } from "../i18n.js";
+import { Composer } from "./composer.js";
+import { actionsView, detailsView } from "./details.js";
+import { messageView } from "./messages.js";
+
+const TYPING_TTL_MS = 7000;
+
+export class Thread {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.conv = null;
+    this.messages = new Map(); // seq -> message
+    this.pending = []; // local sends not yet confirmed, across conversations
+    this.hasOlder = false;
+    this.typing = new Map();
+    this.lastReadSent = 0;
+    this.token = 0;
+    this.composer = new Composer({
+      onSend: (text, isPrivate) => this.send(text, isPrivate),
+      onTyping: (on, isPrivate) =>
+        this.conv &&
+        ctx.socket.send({ type: "typing", conversation_id: this.conv.id, on, private: isPrivate }),
+    });
+    this.el = h("div", { class: "thread-wrap" });
+    document.addEventListener("visibilitychange", () => this.markRead());
+  }
+
+  get id() {
+    return this.conv ? this.conv.id : null;
+  }
+
+  close() {
+    if (this.conv) this.composer.stopTyping();
+    this.conv = null;
+    this.messages.clear();
+    this.typing.clear();
+    this.token += 1;
+    mount(this.el, h("div", { class: "thread-empty" }, h("p", { text: t("conv.none") })));
+    return this.el;
+  }
+
+  async open(id) {
+    if (this.conv && this.conv.id === id) return this.el;
+    this.close();
+    const token = this.token;
+    const [conv, page] = await Promise.all([
+      guard(api.conversation(id)),
+      guard(api.messages(id)),
+    ]);
+    if (token !== this.token || !conv || !page) return this.el;
+    this.conv = conv;
+    this.lastReadSent = 0;
+    for (const m of page.items) this.messages.set(m.seq, m);
+    this.hasOlder = page.has_more;
+    this.build();
+    this.renderMessages({ toBottom: true });
+    this.markRead();
+    return this.el;
+  }
+
+  build() {
+    this.head = h("header", { class: "thread-head" });
+    this.older = h("button", {
+      type: "button",
+      class: "btn btn-ghost older",
+      text: t("conv.older"),
+      onclick: () => this.loadOlder(),
+    });
+    this.list = h("ol", { class: "messages", "aria-label": t("conv.messages") });
+    this.scroller = h("div", { class: "thread-scroll", role: "log", tabindex: "0" }, this.older, this.list);
+    this.typingLine = h("p", { class: "typing-line", "aria-live": "polite" });
+    this.side = h("div", { class: "details-wrap" });
+    mount(
+      this.el,
+      h(
+        "section",
+        { class: "thread", "aria-labelledby": "thread-title" },
+        this.head,
+        this.scroller,
+        this.typingLine,
+        this.composer.view(),
+      ),
+      this.side,
+    );
+    this.renderHead();
+  }
+
+  renderHead() {
+    const conv = this.conv;
+    mount(
+      this.head,
+      h(
+        "div",
+        { class: "thread-title" },
+        h("a", {
+          class: "back",
+          href: "#/conversations",
+          "aria-label": t("conv.back"),
+          text: "‹",
+        }),
+        h("h2", { id: "thread-title", text: contactName(conv.contact) }),
+        h("span", { class: `pill status-${conv.status}`, text: t(`status.${conv.status}`) }),
+      ),
+      actionsView(this.ctx, conv, (updated) => this.conversationUpdated(updated)),
+    );
+    mount(this.side, detailsView(this.ctx, conv));
+  }
+
+  renderMessages({ toBottom = false, keepFromBottom = null } = {}) {
+    const s = this.scroller;
+    const nearBottom = s.scrollHeight - s.scrollTop - s.clientHeight < 120;
+    const items = [...this.messages.values()].sort((a, b) => a.seq - b.seq);
+    const nodes = items.map((m) => messageView(m, { conversation: this.conv }));
+    for (const p of this.pending) {
+      if (p.conversation_id !== this.conv.id) continue;
+      const state = p.state === "failed" ? "failed" : this.ctx.socket.online ? "sending" : "queued";
+      const local = {
+        kind: p.private ? "note" : "outgoing",
+        text: p.text,
+        sender: { name: this.ctx.me.name },
+        created_at: null,
+      };
+      nodes.push(messageView(local, { conversation: this.conv, pendingState: state }));
+    }
+    mount(this.list, nodes);
+    this.older.hidden = !this.hasOlder;
+    if (keepFromBottom !== null) s.scrollTop = s.scrollHeight - keepFromBottom;
+    else if (toBottom || nearBottom) s.scrollTop = s.scrollHeight;
+  }
+
+  async loadOlder() {
+    const lowest = Math.min(...this.messages.keys());
+    if (!Number.isFinite(lowest)) return;
+    const id = this.conv.id;
+    const page = await guard(api.messages(id, lowest));
+    if (!page || !this.conv || this.conv.id !== id) return;
+    for (const m of page.items) this.messages.set(m.seq, m);
+    this.hasOlder = page.has_more;
+    this.renderMessages({ keepFromBottom: this.scroller.scrollHeight - this.scroller.scrollTop });
+  }
+
+  maxSeq() {
+    let max = 0;
+    for (const seq of this.messages.keys()) max = Math.max(max, seq);
+    return max;
+  }
+
+  markRead() {
+    if (!this.conv || document.visibilityState !== "visible") return;
+    const seq = this.maxSeq();
+    if (seq <= this.lastReadSent) return;
+    this.lastReadSent = seq;
+    const frame = { type: "read", conversation_id: this.conv.id, seq };
+    if (!this.ctx.socket.send(frame)) guard(api.markRead(this.conv.id, seq));
+    this.ctx.list.markRead(this.conv.id);
+  }
+
+  send(text, isPrivate) {
+    const item = {
+      client_msg_id: uuid(),
+      conversation_id: this.conv.id,
+      text,
+      private: isPrivate,
+      state: "sending",
+    };
+    this.pending.push(item);
+    this.ctx.socket.sendMessage({
+      type: "message.send",
+      conversation_id: item.conversation_id,
+      text,
+      private: isPrivate,
+      client_msg_id: item.client_msg_id,
+    });
+    this.renderMessages({ toBottom: true });
+  }
+
+  /** After the socket (re)connects: replay what this conversation missed. */
+  resume() {
+    if (this.conv) {
+      this.ctx.socket.send({ type: "resume", conversation_id: this.conv.id, last_seq: this.maxSeq() });
+    }
+    if (this.list) this.renderMessages();
+  }
+
+  connectionChanged() {
+    if (this.conv && this.list) this.renderMessages();
+  }
+
+  // --- live events --------------------------------------------------------------------------
+
+  messageCreated(frame) {
+    const message = frame.message;
+    const before = this.pending.length;
+    if (message.client_msg_id) {
+      this.pending = this.pending.filter((p) => p.client_msg_id !== message.client_msg_id);
+    }
+    if (!this.conv || frame.conversation_id !== this.conv.id) return;
+    if (this.messages.has(frame.seq) && before === this.pending.length) return; // dedupe by seq
+    this.messages.set(frame.seq, message);
+    if (message.kind === "incoming") this.typing.delete("contact");
+    else if (message.sender && message.sender.id) this.typing.delete(`u${message.sender.id}`);
+    this.conv.last_seq = Math.max(this.conv.last_seq, frame.seq);
+    this.renderMessages();
+    this.renderTyping();
+    this.markRead();
+  }
+
+  ack(frame) {
+    this.pending = this.pending.filter((p) => p.client_msg_id !== frame.client_msg_id);
+    if (this.conv && frame.conversation_id === this.conv.id) this.renderMessages();
+  }
+
+  sendFailed(frame) {
+    const item = this.pending.find((p) => p.client_msg_id === frame.client_msg_id);
+    if (item) item.state = "failed";
+    toast(frame.error ? frame.error.message : t("err.generic"));
+    if (this.conv && item && item.conversation_id === this.conv.id) this.renderMessages();
+  }
+
+  conversationUpdated(conv) {
+    if (!this.conv || conv.id !== this.conv.id) return;
+    const seen = this.conv.contact_last_read_seq;
+    this.conv = { ...this.conv, ...conv, last_seq: Math.max(this.conv.last_seq, conv.last_seq) };
+    this.conv.contact_last_read_seq = Math.max(seen, conv.contact_last_read_seq);
+    this.renderHead();
+    this.renderMessages();
+  }
+
+  conversationRead(frame) {
+    if (!this.conv || frame.conversation_id !== this.conv.id || frame.reader !== "contact") return;
+    if (frame.seq <= this.conv.contact_last_read_seq) return;
+    this.conv.contact_last_read_seq = frame.seq;
+    this.renderMessages();
+  }
+
+  typingEvent(frame) {
+    if (!this.conv || frame.conversation_id !== this.conv.id) return;
+    const key = frame.who === "contact" ? "contact" : `u${frame.user_id}`;
+    clearTimeout(this.typing.get(key)?.timer);
+    if (frame.on) {
+      const text =
+        frame.who === "contact"
+          ? t("conv.typing.contact")
+          : t("conv.typing.agent", { name: frame.name });
+      const timer = setTimeout(() => {
+        this.typing.delete(key);
+        this.renderTyping();
+      }, TYPING_TTL_MS);
+      this.typing.set(key, { text, timer });
+    } else this.typing.delete(key);
+    this.renderTyping();
+  }
+
+  renderTyping() {
+    if (!this.typingLine) return;
+    this.typingLine.textContent = [...this.typing.values()].map((v) => v.text).join(" · ");
+  }
+
+  /** The UI language changed: rebuild every label. */
+  relabel() {
+    if (!this.conv) return this.close();
+    this.build();
+    this.renderMessages({ toBottom: true });
+    this.renderTyping();
+    return this.el;
+  }
+
+  /** Users or inboxes changed (roster, membership): redraw the header and sidebar. */
+  refreshMeta() {
+    if (this.conv && this.head) this.renderHead();
+  }
+}
