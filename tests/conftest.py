@@ -10,6 +10,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,12 +42,15 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy per test, or a PostgreSQL URL."""
-    if PG_URL:
-        upgrade(PG_URL)
-        yield PG_URL
-        return
-    path = tmp_path_factory.mktemp("template") / "kefu.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
+    # In a thread: Alembic's env.py calls asyncio.run(), which refuses to run inside a loop (sync
+    # Playwright keeps one running in the main thread once a browser fixture has started).
+    with ThreadPoolExecutor(1) as pool:
+        if PG_URL:
+            pool.submit(upgrade, PG_URL).result()
+            yield PG_URL
+            return
+        path = tmp_path_factory.mktemp("template") / "kefu.db"
+        pool.submit(upgrade, f"sqlite+aiosqlite:///{path}").result()
     yield str(path)
 
 

@@ -1,1 +1,751 @@
-/* widget */
+/* kefu website chat widget. Embed:
+ *   <script src="https://kefu.example/widget.js" data-inbox="KEY" async></script>
+ * Optional data-locale="zh-TW"|"en". A classic script with no dependencies: it runs on customers'
+ * pages, so it lives in an IIFE, renders inside a shadow DOM, and writes every string as text.
+ * Protocol: docs/realtime.md. */
+(function () {
+  "use strict";
+  if (window.__kefuWidget) return; // the snippet pasted twice
+  window.__kefuWidget = true;
+
+  var script = document.currentScript || document.querySelector("script[data-inbox]");
+  var KEY = script && script.getAttribute("data-inbox");
+  if (!KEY) return;
+  var src = new URL(script.src, location.href);
+  var BASE = src.origin + src.pathname.replace(/\/[^/]*$/, "");
+  var API = BASE + "/api/v1/widget/" + encodeURIComponent(KEY);
+  var WS_URL = BASE.replace(/^http/, "ws") + "/ws/widget?inbox=" + encodeURIComponent(KEY);
+  var STORE = "kefu:" + KEY;
+
+  var TEXTS = {
+    "zh-TW": {
+      open: "開啟客服對話", close: "關閉", title: "客服", message: "訊息", placeholder: "輸入訊息…",
+      send: "傳送", log: "對話內容", connecting: "連線中…", reconnecting: "重新連線中…",
+      offline: "目前離線,訊息會在恢復連線後送出", sending: "傳送中…", read: "已讀",
+      typing: "客服正在輸入…", failed: "未送出,點此重試", agent: "客服",
+      forbidden: "此網站不能使用這個客服視窗。", error: "發生錯誤,請稍後再試。",
+      unread: "則新訊息"
+    },
+    en: {
+      open: "Open chat", close: "Close", title: "Chat", message: "Message",
+      placeholder: "Type a message…", send: "Send", log: "Conversation",
+      connecting: "Connecting…", reconnecting: "Reconnecting…",
+      offline: "You're offline. Messages will be sent when you're back.", sending: "Sending…",
+      read: "Read", typing: "Agent is typing…", failed: "Not sent. Tap to retry",
+      agent: "Agent", forbidden: "This site can't use this chat.",
+      error: "Something went wrong. Please try again.", unread: "new messages"
+    }
+  };
+  function pickLocale() {
+    var asked = script.getAttribute("data-locale");
+    var langs = asked ? [asked] : navigator.languages || [navigator.language || ""];
+    return /^zh/i.test(langs[0] || "") ? "zh-TW" : "en";
+  }
+  var LOCALE = pickLocale();
+  var T = TEXTS[LOCALE];
+
+  // ---- persistent state: visitor token, conversation id, unsent messages (survive reloads) ----
+  var st = { t: null, c: null, q: [] };
+  try {
+    var saved = JSON.parse(localStorage.getItem(STORE) || "null");
+    if (saved) st = { t: saved.t || null, c: saved.c || null, q: saved.q || [] };
+  } catch (e) { /* storage blocked: the widget still works for this page view */ }
+  function save() {
+    try { localStorage.setItem(STORE, JSON.stringify(st)); } catch (e) { /* see above */ }
+  }
+
+  // ---- DOM ----
+  var CSS =
+    ":host{all:initial}" +
+    "*{box-sizing:border-box}[hidden]{display:none!important}" +
+    ".w{--c:#2563eb;--f:#fff;position:fixed;right:20px;bottom:20px;z-index:2147483000;" +
+    "font:14px/1.45 system-ui,-apple-system,'Segoe UI','Noto Sans TC','PingFang TC'," +
+    "'Microsoft JhengHei',sans-serif,'Apple Color Emoji','Segoe UI Emoji','Noto Color Emoji';" +
+    "color:#1f2328}" +
+    "button,textarea{font:inherit;color:inherit}" +
+    ".l{width:56px;height:56px;border-radius:50%;border:0;background:var(--c);color:var(--f);" +
+    "cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center;" +
+    "position:relative;padding:0}" +
+    ".l svg{width:28px;height:28px;fill:currentColor}" +
+    "button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
+    "textarea:focus{outline:none;border-color:var(--c);box-shadow:0 0 0 1px var(--c)}" +
+    ".b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;" +
+    "background:#dc2626;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}" +
+    ".p{position:fixed;right:20px;bottom:88px;width:360px;height:520px;" +
+    "max-height:calc(100vh - 108px);background:#fff;border-radius:14px;overflow:hidden;" +
+    "box-shadow:0 10px 40px rgba(0,0,0,.25);display:flex;flex-direction:column}" +
+    "header{background:var(--c);color:var(--f);padding:12px 14px;display:flex;" +
+    "align-items:center;gap:8px}" +
+    "h2{font-size:16px;margin:0;flex:1;font-weight:600;overflow:hidden;text-overflow:ellipsis;" +
+    "white-space:nowrap}" +
+    ".x{background:none;border:0;font-size:22px;line-height:1;cursor:pointer;color:inherit;" +
+    "padding:2px 6px;border-radius:6px}" +
+    ".s{font-size:12px;padding:4px 12px;background:#fef3c7;color:#78350f}" +
+    ".g{flex:1;overflow-y:auto;padding:12px;background:#f6f7f9;display:flex;" +
+    "flex-direction:column;gap:8px}" +
+    ".m{display:flex;flex-direction:column;align-items:flex-start;max-width:80%}" +
+    ".m.me{align-self:flex-end;align-items:flex-end}" +
+    ".n{font-size:12px;color:#57606a;margin:0 4px 2px}" +
+    ".t{padding:8px 12px;border-radius:14px 14px 14px 4px;background:#fff;white-space:pre-wrap;" +
+    "overflow-wrap:anywhere;box-shadow:0 1px 2px rgba(0,0,0,.08)}" +
+    ".me .t{background:var(--c);color:var(--f);border-radius:14px 14px 4px 14px}" +
+    ".me.q .t{opacity:.6}" +
+    ".i{font-size:11px;color:#6e7781;margin:2px 4px 0;display:flex;gap:6px}" +
+    ".i button{background:none;border:0;padding:0;color:#dc2626;cursor:pointer;font-size:11px}" +
+    ".y{font-size:12px;color:#57606a;padding:2px 14px 4px;background:#f6f7f9;font-style:italic}" +
+    "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb;background:#fff;" +
+    "align-items:flex-end}" +
+    "textarea{flex:1;resize:none;border:1px solid #d0d7de;border-radius:10px;padding:8px 10px;" +
+    "min-height:38px;max-height:120px;background:#fff}" +
+    "form button{background:var(--c);color:var(--f);border:0;border-radius:10px;" +
+    "padding:0 14px;height:38px;cursor:pointer;font-weight:600}" +
+    "@media (max-width:479px){.p{inset:0;width:auto;height:auto;max-height:none;" +
+    "border-radius:0}.o .l{display:none}}";
+
+  function h(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function attrs(e, a) {
+    for (var k in a) e.setAttribute(k, a[k]);
+    return e;
+  }
+
+  var host = document.createElement("kefu-widget");
+  var root = host.attachShadow({ mode: "open" });
+  root.appendChild(h("style", null, CSS));
+  var wrap = root.appendChild(h("div", "w"));
+  var panel = wrap.appendChild(attrs(h("div", "p"), { id: "p", role: "dialog" }));
+  panel.hidden = true;
+  var header = panel.appendChild(h("header"));
+  var titleEl = header.appendChild(attrs(h("h2", null, T.title), { id: "h" }));
+  attrs(panel, { "aria-labelledby": "h" });
+  var closeBtn = header.appendChild(
+    attrs(h("button", "x", "×"), { type: "button", "aria-label": T.close })
+  );
+  var statusEl = panel.appendChild(attrs(h("div", "s"), { role: "status" }));
+  statusEl.hidden = true;
+  var log = panel.appendChild(
+    attrs(h("div", "g"), { role: "log", "aria-live": "polite", "aria-label": T.log })
+  );
+  var greetEl = log.appendChild(h("div", "m"));
+  var greetText = greetEl.appendChild(h("div", "t"));
+  greetEl.hidden = true;
+  var typingEl = panel.appendChild(h("div", "y", T.typing));
+  typingEl.hidden = true;
+  var form = panel.appendChild(h("form"));
+  var ta = form.appendChild(
+    attrs(h("textarea"), {
+      "aria-label": T.message, placeholder: T.placeholder, rows: "1", maxlength: "10000"
+    })
+  );
+  form.appendChild(attrs(h("button", null, T.send), { type: "submit", "aria-label": T.send }));
+  var launcher = wrap.appendChild(
+    attrs(h("button", "l"), {
+      type: "button", "aria-label": T.open, "aria-expanded": "false", "aria-controls": "p"
+    })
+  );
+  var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  attrs(svg, { viewBox: "0 0 24 24", "aria-hidden": "true" });
+  var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 " +
+    "2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 " +
+    "0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z");
+  svg.appendChild(path);
+  launcher.appendChild(svg);
+  var badge = launcher.appendChild(attrs(h("span", "b"), { "aria-hidden": "true" }));
+  badge.hidden = true;
+  var receipt = h("span", null, T.read);
+
+  function mount() { document.body.appendChild(host); }
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount);
+
+  // ---- messages ----
+  var items = []; // display order: by seq, then unsent ones in send order
+  var bySeq = {};
+  var byCmid = {};
+  var lastSeq = 0;
+  var lastAgentSeq = 0;
+  var agentRead = 0;
+  var readSent = 0;
+  var isOpen = false;
+
+  var timeFmt = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
+  var dayFmt = new Intl.DateTimeFormat(LOCALE, { month: "numeric", day: "numeric" });
+  function stamp(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    var s = timeFmt.format(d);
+    return d.toDateString() === new Date().toDateString() ? s : dayFmt.format(d) + " " + s;
+  }
+
+  function nearBottom() {
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 60;
+  }
+  function toBottom() { log.scrollTop = log.scrollHeight; }
+
+  function makeItem(me, name, text, at) {
+    var it = { me: me, seq: null, el: h("div", me ? "m me" : "m") };
+    if (!me) it.el.appendChild(h("div", "n", name || T.agent));
+    it.el.appendChild(h("div", "t", text)); // textContent: customer and agent text is never HTML
+    var info = it.el.appendChild(h("div", "i"));
+    it.time = info.appendChild(h("span", null, stamp(at)));
+    it.state = info.appendChild(h("span"));
+    it.info = info;
+    return it;
+  }
+
+  function place(it) {
+    var idx = items.indexOf(it);
+    if (idx >= 0) items.splice(idx, 1);
+    var i = 0;
+    while (i < items.length && items[i].seq != null && items[i].seq < it.seq) i++;
+    if (it.seq == null) i = items.length;
+    var before = items[i] ? items[i].el : null;
+    items.splice(i, 0, it);
+    log.insertBefore(it.el, before);
+  }
+
+  function setSeq(it, seq, at) {
+    it.seq = seq;
+    bySeq[seq] = it;
+    it.el.classList.remove("q");
+    it.state.textContent = "";
+    if (at) it.time.textContent = stamp(at);
+    if (seq > lastSeq) lastSeq = seq;
+    place(it);
+  }
+
+  /** A VisitorMessageOut from the session, a POST reply, or a message.created frame. */
+  function upsert(m) {
+    if (bySeq[m.seq]) return;
+    var stick = nearBottom();
+    var me = m.kind === "incoming";
+    var it = m.client_msg_id && byCmid[m.client_msg_id];
+    if (!it) {
+      it = makeItem(me, m.sender && m.sender.name, m.text, m.created_at);
+      if (m.client_msg_id) byCmid[m.client_msg_id] = it;
+    }
+    setSeq(it, m.seq, m.created_at);
+    if (m.client_msg_id) dequeue(m.client_msg_id);
+    if (!me) {
+      if (m.seq > lastAgentSeq) lastAgentSeq = m.seq;
+      showTyping(false);
+    }
+    paintRead();
+    unread();
+    if (stick || me) toBottom();
+    sendRead();
+  }
+
+  function addPending(p) {
+    var it = makeItem(true, null, p.text, p.at);
+    it.el.classList.add("q");
+    it.state.textContent = T.sending;
+    byCmid[p.id] = it;
+    place(it);
+    toBottom();
+  }
+
+  function failed(id) {
+    var it = byCmid[id];
+    var p = dequeue(id);
+    if (!it || !p) return;
+    it.state.textContent = "";
+    var retry = it.state.appendChild(h("button", null, T.failed));
+    retry.type = "button";
+    retry.onclick = function () {
+      it.state.textContent = T.sending;
+      st.q.push(p);
+      save();
+      place(it);
+      pump();
+    };
+  }
+
+  function dequeue(id) {
+    for (var i = 0; i < st.q.length; i++) {
+      if (st.q[i].id === id) {
+        var p = st.q.splice(i, 1)[0];
+        save();
+        return p;
+      }
+    }
+    return null;
+  }
+
+  function clearMessages() {
+    items.forEach(function (it) { if (it.seq != null) it.el.remove(); });
+    items = items.filter(function (it) { return it.seq == null; });
+    bySeq = {};
+    lastSeq = lastAgentSeq = agentRead = readSent = 0;
+  }
+
+  // "Read" goes under the visitor's last message the agent has read.
+  function paintRead() {
+    var target = null;
+    items.forEach(function (it) { if (it.me && it.seq != null && it.seq <= agentRead) target = it; });
+    if (target) target.info.appendChild(receipt);
+    else receipt.remove();
+  }
+  function setAgentRead(seq) {
+    if (seq > agentRead) {
+      agentRead = seq;
+      paintRead();
+    }
+  }
+
+  function unread() {
+    var n = 0;
+    items.forEach(function (it) { if (!it.me && it.seq > readSent) n++; });
+    badge.textContent = n > 9 ? "9+" : String(n);
+    badge.hidden = isOpen || !n;
+    launcher.title = n && !isOpen ? n + " " + T.unread : "";
+  }
+
+  var typingTimer;
+  function showTyping(on) {
+    clearTimeout(typingTimer);
+    typingEl.hidden = !on;
+    if (on) typingTimer = setTimeout(showTyping, 5000, false); // a lost "off" must not stick
+  }
+
+  // ---- HTTP ----
+  function api(method, path, body, anonymous) {
+    var headers = {};
+    if (body) headers["Content-Type"] = "application/json";
+    // Config goes without the token: a header-free GET needs no CORS preflight.
+    if (st.t && !anonymous) headers["X-Kefu-Visitor"] = st.t;
+    return fetch(API + path, {
+      method: method,
+      headers: headers,
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: "omit"
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (r.ok) return j;
+        var e = new Error((j.error && j.error.message) || String(r.status));
+        e.status = r.status;
+        throw e;
+      });
+    });
+  }
+
+  var convStatus = null;
+  var sessionLoaded = false;
+  var sessionP = null;
+  // One session request at a time (page load and opening the chat both want it).
+  function ensureSession() {
+    if (!sessionP) {
+      sessionP = loadSession().then(function () {
+        if (!sessionLoaded) sessionP = null;
+      });
+    }
+    return sessionP;
+  }
+  function loadSession() {
+    return api("GET", "/session").then(
+      function (r) {
+        sessionLoaded = true;
+        var c = r.conversation;
+        if (!c) {
+          if (st.c) reset(true);
+          return;
+        }
+        if (c.id !== st.c) {
+          clearMessages();
+          st.c = c.id;
+          save();
+        }
+        convStatus = c.status;
+        if (c.contact_last_read_seq > readSent) readSent = c.contact_last_read_seq;
+        r.messages.forEach(upsert);
+        setAgentRead(c.agent_last_read_seq);
+        unread();
+      },
+      function (e) {
+        if (e.status === 401) reset();
+        else if (e.status === 403) forbid();
+        // Network errors: the socket's resume from lastSeq replays the history instead.
+      }
+    );
+  }
+
+  // The stored token is no longer valid (4401): start a new conversation, keep unsent messages.
+  function reset(keepToken) {
+    if (!keepToken) st.t = null;
+    st.c = null;
+    save();
+    clearMessages();
+    paintRead();
+    unread();
+  }
+
+  var forbidden = false;
+  function forbid() {
+    forbidden = true;
+    clearTimeout(retryTimer);
+    status(T.forbidden);
+  }
+
+  // ---- WebSocket ----
+  var ws = null;
+  var ready = false; // hello received and resume finished: safe to send queued messages
+  var inflight = null; // client_msg_id awaiting its ack
+  var attempt = 0;
+  var retryTimer, ackTimer, beat, lastRx;
+
+  function status(text) {
+    statusEl.textContent = text || "";
+    statusEl.hidden = !text;
+  }
+  function showConn() {
+    if (forbidden) return;
+    var busy = st.t || st.q.length;
+    if (!busy || ready) status("");
+    else if (navigator.onLine === false) status(T.offline);
+    else status(attempt ? T.reconnecting : T.connecting);
+  }
+
+  function retry() {
+    clearTimeout(retryTimer);
+    if (forbidden || navigator.onLine === false) return showConn(); // the 'online' event resumes
+    // Exponential backoff with jitter, 0.5 s doubling to a 10 s cap.
+    var cap = Math.min(10000, 500 * Math.pow(2, attempt++));
+    retryTimer = setTimeout(kick, cap / 2 + (Math.random() * cap) / 2);
+    showConn();
+  }
+
+  function kick() {
+    if (st.t) connect();
+    else pump();
+  }
+
+  function frame(f) {
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify(f));
+  }
+
+  function connect() {
+    if (ws || !st.t || forbidden) return;
+    if (navigator.onLine === false) return showConn();
+    clearTimeout(retryTimer);
+    ready = false;
+    showConn();
+    var s = (ws = new WebSocket(WS_URL + "&token=" + encodeURIComponent(st.t)));
+    s.onmessage = function (e) {
+      if (ws !== s) return;
+      lastRx = Date.now();
+      var f;
+      try { f = JSON.parse(e.data); } catch (x) { return; }
+      onFrame(f);
+    };
+    s.onclose = function (e) {
+      if (ws !== s) return;
+      ws = null;
+      ready = false;
+      inflight = null; // resent after reconnecting; the server de-duplicates on client_msg_id
+      clearTimeout(ackTimer);
+      clearInterval(beat);
+      if (e.code === 4401) {
+        reset();
+        attempt = 0;
+        return pump();
+      }
+      if (e.code === 4403) return forbid();
+      retry();
+    };
+  }
+
+  function drop() {
+    if (ws) ws.close();
+  }
+
+  function onFrame(f) {
+    var mine = !f.conversation_id || !st.c || f.conversation_id === st.c;
+    switch (f.type) {
+      case "hello":
+        attempt = 0;
+        lastRx = Date.now();
+        clearInterval(beat);
+        // A half-open socket (sleeping laptop, lost Wi-Fi) shows up as silence: ping, then drop.
+        beat = setInterval(function () {
+          if (Date.now() - lastRx > 40000) drop();
+          else frame({ type: "ping" });
+        }, 25000);
+        resume();
+        break;
+      case "resync":
+        resume();
+        break;
+      case "resumed":
+        ready = true;
+        showConn();
+        pump();
+        sendRead();
+        break;
+      case "message.created":
+        if (mine) upsert(f.message);
+        break;
+      case "ack":
+        onAck(f);
+        break;
+      case "typing":
+        if (f.who === "agent" && mine) showTyping(f.on);
+        break;
+      case "conversation.read":
+        if (f.reader === "agent" && mine) setAgentRead(f.seq);
+        break;
+      case "conversation.updated":
+        if (mine) {
+          convStatus = f.conversation.status;
+          setAgentRead(f.conversation.agent_last_read_seq);
+        }
+        break;
+      case "error":
+        if (f.ref === "resume") {
+          // The stored conversation is gone; the next message starts a new one.
+          st.c = null;
+          save();
+          clearMessages();
+          ready = true;
+          pump();
+        } else if (f.ref && f.ref === inflight) {
+          inflight = null;
+          clearTimeout(ackTimer);
+          failed(f.ref);
+          pump();
+        }
+        break;
+    }
+  }
+
+  function resume() {
+    ready = false;
+    if (st.c) frame({ type: "resume", conversation_id: st.c, last_seq: lastSeq, ref: "resume" });
+    else onFrame({ type: "resumed" });
+  }
+
+  function onAck(f) {
+    if (f.client_msg_id === inflight) {
+      inflight = null;
+      clearTimeout(ackTimer);
+    }
+    if (f.conversation_id && f.conversation_id !== st.c) {
+      // The server started a new conversation (the old one was closed for good): show it.
+      var fresh = !!st.c;
+      st.c = f.conversation_id;
+      save();
+      if (fresh) {
+        clearMessages();
+        loadSession();
+      }
+    }
+    var it = byCmid[f.client_msg_id];
+    dequeue(f.client_msg_id);
+    if (it && it.seq == null) {
+      if (bySeq[f.seq]) it.el.remove();
+      else setSeq(it, f.seq);
+      paintRead();
+    }
+    pump();
+  }
+
+  /** Send unsent messages one at a time, in order, each after the previous one's ack. */
+  function pump() {
+    if (inflight || !st.q.length || forbidden) return;
+    var p = st.q[0];
+    if (!byCmid[p.id]) addPending(p);
+    if (st.t) {
+      if (!ws) connect();
+      if (!ready) return;
+      inflight = p.id;
+      frame({ type: "message.send", text: p.text, client_msg_id: p.id, ref: p.id });
+      ackTimer = setTimeout(drop, 15000); // no ack: assume the socket is dead, reconnect, resend
+      return;
+    }
+    // The first message creates the visitor over HTTP; the socket needs the token it returns.
+    if (navigator.onLine === false) return showConn();
+    inflight = p.id;
+    showConn();
+    api("POST", "/messages", { text: p.text, client_msg_id: p.id }).then(
+      function (r) {
+        inflight = null;
+        attempt = 0;
+        st.t = r.visitor_token;
+        st.c = r.conversation.id;
+        save();
+        upsert(r.message);
+        setAgentRead(r.conversation.agent_last_read_seq);
+        connect();
+      },
+      function (e) {
+        inflight = null;
+        if (e.status === 403) return forbid();
+        if (e.status >= 400 && e.status < 500 && e.status !== 429 && e.status !== 408) {
+          failed(p.id);
+          return pump();
+        }
+        retry();
+      }
+    );
+  }
+
+  function uid() {
+    var a = new Uint8Array(16);
+    crypto.getRandomValues(a); // works on plain-http customer sites, unlike randomUUID
+    return Array.prototype.map.call(a, function (b) { return (b + 256).toString(16).slice(1); })
+      .join("");
+  }
+
+  function submit() {
+    var text = ta.value.trim();
+    if (!text) return;
+    ta.value = "";
+    grow();
+    stopTyping();
+    var p = { id: uid(), text: text, at: new Date().toISOString() };
+    st.q.push(p);
+    save();
+    addPending(p);
+    pump();
+  }
+
+  // ---- typing and read marks from the visitor ----
+  var typingOn = false;
+  var typingAt = 0;
+  var idleTimer;
+  function stopTyping() {
+    clearTimeout(idleTimer);
+    if (typingOn && ready) frame({ type: "typing", on: false });
+    typingOn = false;
+  }
+  function typing() {
+    if (!ready) return;
+    var now = Date.now();
+    if (!typingOn || now - typingAt > 2000) {
+      frame({ type: "typing", on: true });
+      typingOn = true;
+      typingAt = now;
+    }
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(stopTyping, 3000);
+  }
+
+  function sendRead() {
+    if (!isOpen || document.hidden || !ready || lastAgentSeq <= readSent) return;
+    readSent = lastSeq;
+    frame({ type: "read", seq: lastSeq });
+    unread();
+  }
+
+  // ---- UI wiring ----
+  function grow() {
+    ta.style.height = "auto";
+    ta.style.height = Math.min(ta.scrollHeight + 2, 120) + "px";
+  }
+
+  function open() {
+    isOpen = true;
+    panel.hidden = false;
+    wrap.classList.add("o");
+    launcher.setAttribute("aria-expanded", "true");
+    unread();
+    ta.focus();
+    toBottom();
+    if (!configLoaded) loadConfig();
+    if (st.t && !ws) ensureSession().then(connect);
+    sendRead();
+  }
+  function close() {
+    isOpen = false;
+    panel.hidden = true;
+    wrap.classList.remove("o");
+    launcher.setAttribute("aria-expanded", "false");
+    stopTyping();
+    unread();
+    launcher.focus();
+  }
+
+  launcher.onclick = function () { isOpen ? close() : open(); };
+  closeBtn.onclick = close;
+  form.onsubmit = function (e) {
+    e.preventDefault();
+    submit();
+    ta.focus();
+  };
+  ta.addEventListener("keydown", function (e) {
+    // isComposing: Enter that confirms a Chinese IME candidate must not send.
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  });
+  ta.addEventListener("input", function () {
+    grow();
+    typing();
+  });
+  wrap.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && isOpen) {
+      e.stopPropagation();
+      close();
+    }
+  });
+  document.addEventListener("visibilitychange", sendRead);
+  window.addEventListener("online", function () {
+    attempt = 0;
+    kick();
+  });
+  window.addEventListener("offline", function () {
+    showConn();
+    drop();
+  });
+  // Another tab of this site started the conversation: adopt its token.
+  window.addEventListener("storage", function (e) {
+    if (e.key !== STORE || st.t) return;
+    try {
+      var o = JSON.parse(e.newValue || "null");
+      if (o && o.t) {
+        st.t = o.t;
+        st.c = o.c;
+        if (isOpen) ensureSession().then(connect);
+      }
+    } catch (x) { /* ignore */ }
+  });
+
+  // ---- inbox configuration: name, greeting, colour ----
+  var configLoaded = false;
+  function loadConfig() {
+    configLoaded = true;
+    api("GET", "/config", null, true).then(
+      function (c) {
+        titleEl.textContent = c.name || T.title;
+        greetText.textContent = c.greeting || "";
+        greetEl.hidden = !c.greeting;
+        if (/^#[0-9a-f]{6}$/i.test(c.color || "")) {
+          wrap.style.setProperty("--c", c.color);
+          // Dark text on light inbox colours keeps the launcher and bubbles readable.
+          var n = parseInt(c.color.slice(1), 16);
+          var lum = 0.299 * (n >> 16) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255);
+          wrap.style.setProperty("--f", lum > 170 ? "#111" : "#fff");
+        }
+      },
+      function (e) {
+        if (e.status === 403 || e.status === 404) host.remove(); // not allowed on this site
+        else configLoaded = false;
+      }
+    );
+  }
+
+  // ---- start: a page view costs one GET config; the socket waits for a conversation ----
+  loadConfig();
+  st.q.forEach(addPending);
+  if (st.t) {
+    ensureSession().then(function () {
+      if (st.c && (convStatus !== "resolved" || st.q.length)) connect();
+    });
+  } else if (st.q.length) {
+    pump();
+  }
+})();
