@@ -70,8 +70,8 @@ class RedisBroker:
         backoff = 0.2
         connected_before = False
         while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(self.channel)
                 self._ready.set()
                 if connected_before:
@@ -89,8 +89,14 @@ class RedisBroker:
                 raise
             except Exception as exc:
                 log.warning("redis broker disconnected (%s); retrying in %.1fs", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+            finally:
+                # redis-py reconnects and resubscribes a failed pubsub connection by itself before
+                # raising: close it, or it stays subscribed but unread (a leaked connection that
+                # fills Redis's output buffer) while the next pubsub takes over.
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
 
     async def stop(self) -> None:
         if self._task:

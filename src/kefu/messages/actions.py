@@ -165,6 +165,10 @@ async def do_send_visitor_message(
     if conversation.contact_id != actor.contact_id or conversation.inbox_id != actor.inbox_id:
         raise InvalidInput("Not your conversation.", code="not_your_conversation")
     text = _clean_text(text)
+    if conversation.status != "open":
+        # Re-read under the row lock: a concurrent message (another tab or node, PostgreSQL) may
+        # have reopened it since it was loaded, and it must be reopened only once.
+        await session.refresh(conversation, ["status", "resolved_at"], with_for_update=True)
     message, created = await _dedupe_or_insert(
         session,
         conversation=conversation,
