@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kefu.auth.principals import AgentPrincipal, VisitorPrincipal
@@ -98,16 +99,16 @@ async def _recently_resolved(
 
 
 async def _open_conversation(session: AsyncSession, actor: VisitorPrincipal) -> Conversation | None:
-    conversation_id = await session.scalar(
-        select(Conversation.id).where(
+    result = await session.execute(
+        select(Conversation)
+        .where(
             Conversation.contact_id == actor.contact_id,
             Conversation.inbox_id == actor.inbox_id,
             Conversation.status != "resolved",
         )
+        .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
     )
-    if conversation_id is None:
-        return None
-    return await get_conversation(session=session, conversation_id=conversation_id)
+    return result.scalar_one_or_none()
 
 
 async def do_assign_conversation(

@@ -7,7 +7,7 @@ from typing import Literal
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from kefu.auth.principals import AgentPrincipal, VisitorPrincipal
 from kefu.conversations.models import Conversation, ConversationRead
@@ -20,7 +20,8 @@ PAGE_SIZE = 50
 
 
 def _with_people(query: Select[Conversation]) -> Select[Conversation]:
-    return query.options(selectinload(Conversation.contact), selectinload(Conversation.assignee))
+    # Joined, not select-in: one statement (many-to-one), on the hot path of every message.
+    return query.options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
 
 
 async def get_conversation(*, session: AsyncSession, conversation_id: int) -> Conversation | None:

@@ -17,8 +17,8 @@ from kefu.conversations.schemas import (
     StatusIn,
     conversation_out,
 )
-from kefu.messages.actions import do_send_agent_message
-from kefu.messages.queries import list_messages
+from kefu.messages.actions import DuplicateSend, do_send_agent_message
+from kefu.messages.queries import get_original_send, list_messages
 from kefu.messages.schemas import MessageCreate, MessageOut, MessagePage, message_out
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -89,18 +89,24 @@ async def get_messages(
 async def send_message(
     conversation_id: IdPath, body: MessageCreate, actor: Agent, runtime: RuntimeDep
 ) -> MessageOut:
-    async with runtime.db.write() as session:
-        conversation = await queries.access_conversation(
-            session=session, actor=actor, conversation_id=conversation_id
-        )
-        message, _ = await do_send_agent_message(
-            session,
-            actor=actor,
-            conversation=conversation,
-            text=body.text,
-            private=body.kind == "note",
-            client_msg_id=body.client_msg_id,
-        )
+    try:
+        async with runtime.db.write() as session:
+            conversation = await queries.access_conversation(
+                session=session, actor=actor, conversation_id=conversation_id
+            )
+            message = await do_send_agent_message(
+                session,
+                actor=actor,
+                conversation=conversation,
+                text=body.text,
+                private=body.kind == "note",
+                client_msg_id=body.client_msg_id,
+            )
+    except DuplicateSend as retry:  # the same send again: answer with the original
+        async with runtime.db.read() as session:
+            message, conversation = await get_original_send(
+                session=session, sender_key=retry.sender_key, client_msg_id=retry.client_msg_id
+            )
     return message_out(message, contact_name=conversation.contact.name)
 
 

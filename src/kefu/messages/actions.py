@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,23 +18,25 @@ from kefu.db import utcnow
 from kefu.errors import InvalidInput
 from kefu.events.bus import send_event_on_commit
 from kefu.messages.models import Message
-from kefu.messages.queries import get_message_by_client_id
 
 PREVIEW_CHARS = 200
 
 
-async def next_seq(session: AsyncSession, conversation: Conversation) -> int:
-    """Take the next seq with UPDATE ... RETURNING: the row lock orders concurrent writers."""
-    result = await session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation.id)
-        .values(last_seq=Conversation.last_seq + 1)
-        .returning(Conversation.last_seq)
-        .execution_options(synchronize_session=False)
-    )
-    seq = int(result.scalar_one())
-    set_committed_value(conversation, "last_seq", seq)
-    return seq
+class DuplicateSend(Exception):
+    """The sender already sent this `client_msg_id` (a retry).
+
+    Raised inside the write transaction so that it rolls back, releasing the seq it took: no gap
+    is left. Callers catch it outside the transaction and answer with the original message
+    (`get_original_send`)."""
+
+    def __init__(self, sender_key: str, client_msg_id: str) -> None:
+        super().__init__(client_msg_id)
+        self.sender_key = sender_key
+        self.client_msg_id = client_msg_id
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 async def append_message(
@@ -46,74 +49,75 @@ async def append_message(
     activity: dict[str, Any] | None = None,
     client_msg_id: str | None = None,
 ) -> Message:
-    """Insert one message with the next seq and queue its event. No permission check: callers
-    (the do_* actions) have done it."""
-    seq = await next_seq(session, conversation)
+    """Insert one message with the conversation's next seq and queue its event. No permission
+    check: callers (the do_* actions) have done it.
+
+    Two statements, on the hot path of every chat message: one UPDATE ... RETURNING takes the
+    seq (its row lock orders concurrent writers on PostgreSQL) and updates the conversation's
+    activity fields, returning its current status; one INSERT ... ON CONFLICT DO NOTHING writes
+    the message unless the sender already sent this client_msg_id (then DuplicateSend)."""
     now = utcnow()
-    message = Message(
-        conversation_id=conversation.id,
-        seq=seq,
-        kind=kind,
-        sender_key=actor.sender_key,
-        sender_user_id=actor.user.id if isinstance(actor, AgentPrincipal) else None,
-        sender_contact_id=actor.contact_id if isinstance(actor, VisitorPrincipal) else None,
-        text=text,
-        activity=activity,
-        client_msg_id=client_msg_id,
-        created_at=now,
+    values: dict[str, Any] = {"last_seq": Conversation.last_seq + 1, "last_activity_at": now}
+    if kind in ("incoming", "outgoing"):
+        values["last_message_preview"] = text[:PREVIEW_CHARS]
+    if kind == "outgoing":
+        values["first_reply_at"] = func.coalesce(Conversation.first_reply_at, now)
+    row = (
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id)
+            .values(**values)
+            .returning(
+                Conversation.last_seq,
+                Conversation.first_reply_at,
+                Conversation.status,
+                Conversation.resolved_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).one()
+    seq = int(row.last_seq)
+    for name, value in (
+        ("last_seq", seq),
+        ("last_activity_at", now),
+        ("first_reply_at", row.first_reply_at),
+        ("status", row.status),
+        ("resolved_at", row.resolved_at),
+    ):
+        set_committed_value(conversation, name, value)
+    if "last_message_preview" in values:
+        set_committed_value(conversation, "last_message_preview", values["last_message_preview"])
+
+    fields: dict[str, Any] = {
+        "conversation_id": conversation.id,
+        "seq": seq,
+        "kind": kind,
+        "sender_key": actor.sender_key,
+        "sender_user_id": actor.user.id if isinstance(actor, AgentPrincipal) else None,
+        "sender_contact_id": actor.contact_id if isinstance(actor, VisitorPrincipal) else None,
+        "text": text,
+        "activity": activity,
+        "client_msg_id": client_msg_id,
+        "created_at": now,
+    }
+    statement = (
+        _insert(session)(Message)
+        .values(**fields)
+        .on_conflict_do_nothing(index_elements=["sender_key", "client_msg_id"])
+        .returning(Message.id)
     )
-    session.add(message)
-    await session.flush()
+    message_id = (await session.execute(statement)).scalar_one_or_none()
+    if message_id is None:
+        assert client_msg_id is not None  # only a client_msg_id can conflict
+        raise DuplicateSend(actor.sender_key, client_msg_id)
+    # Built here rather than loaded back: it is exactly what was inserted.
+    message = Message(id=message_id, **fields)
     set_committed_value(message, "attachments", [])
     set_committed_value(
         message, "sender_user", actor.user if isinstance(actor, AgentPrincipal) else None
     )
-    conversation.last_activity_at = now
-    if kind in ("incoming", "outgoing"):
-        conversation.last_message_preview = text[:PREVIEW_CHARS]
     send_event_on_commit(session, events.message_created(conversation, message))
     return message
-
-
-async def _dedupe_or_insert(
-    session: AsyncSession,
-    *,
-    conversation: Conversation,
-    kind: str,
-    actor: AgentPrincipal | VisitorPrincipal,
-    text: str,
-    client_msg_id: str | None,
-) -> tuple[Message, bool]:
-    """Insert unless this sender already sent this client_msg_id (a retry): then return that."""
-    if client_msg_id is not None:
-        existing = await get_message_by_client_id(
-            session=session, sender_key=actor.sender_key, client_msg_id=client_msg_id
-        )
-        if existing is not None:
-            return existing, False
-    try:
-        async with session.begin_nested():
-            message = await append_message(
-                session,
-                conversation=conversation,
-                kind=kind,
-                actor=actor,
-                text=text,
-                client_msg_id=client_msg_id,
-            )
-    except IntegrityError:
-        # A concurrent retry won the race on another connection (PostgreSQL); the savepoint
-        # rolled back our seq, so no gap is left.
-        if client_msg_id is None:
-            raise
-        existing = await get_message_by_client_id(
-            session=session, sender_key=actor.sender_key, client_msg_id=client_msg_id
-        )
-        if existing is None:
-            raise
-        await session.refresh(conversation)
-        return existing, False
-    return message, True
 
 
 def _clean_text(text: str, max_chars: int = 10_000) -> str:
@@ -135,22 +139,18 @@ async def do_send_agent_message(
     text: str,
     private: bool = False,
     client_msg_id: str | None = None,
-) -> tuple[Message, bool]:
+) -> Message:
     """An agent's reply (to the customer) or internal note (never shown to the customer).
     The caller obtained `conversation` through access_conversation (membership checked)."""
     text = _clean_text(text)
-    kind = "note" if private else "outgoing"
-    message, created = await _dedupe_or_insert(
+    return await append_message(
         session,
         conversation=conversation,
-        kind=kind,
+        kind="note" if private else "outgoing",
         actor=actor,
         text=text,
         client_msg_id=client_msg_id,
     )
-    if created and kind == "outgoing" and conversation.first_reply_at is None:
-        conversation.first_reply_at = message.created_at
-    return message, created
 
 
 async def do_send_visitor_message(
@@ -160,16 +160,12 @@ async def do_send_visitor_message(
     conversation: Conversation,
     text: str,
     client_msg_id: str | None = None,
-) -> tuple[Message, bool]:
+) -> Message:
     """A customer's message; it reopens a resolved conversation."""
     if conversation.contact_id != actor.contact_id or conversation.inbox_id != actor.inbox_id:
         raise InvalidInput("Not your conversation.", code="not_your_conversation")
     text = _clean_text(text)
-    if conversation.status != "open":
-        # Re-read under the row lock: a concurrent message (another tab or node, PostgreSQL) may
-        # have reopened it since it was loaded, and it must be reopened only once.
-        await session.refresh(conversation, ["status", "resolved_at"], with_for_update=True)
-    message, created = await _dedupe_or_insert(
+    message = await append_message(
         session,
         conversation=conversation,
         kind="incoming",
@@ -177,7 +173,9 @@ async def do_send_visitor_message(
         text=text,
         client_msg_id=client_msg_id,
     )
-    if created and conversation.status != "open":
+    # append_message read the status under the row lock, so a concurrent message (another tab
+    # or node) that already reopened it is seen here, and it is reopened only once.
+    if conversation.status != "open":
         previous = conversation.status
         conversation.status = "open"
         conversation.resolved_at = None
@@ -189,4 +187,4 @@ async def do_send_visitor_message(
             activity={"type": "status_changed", "from": previous, "to": "open", "by": "contact"},
         )
         send_event_on_commit(session, events.conversation_changed(conversation))
-    return message, created
+    return message

@@ -6,6 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from kefu.conversations.models import Conversation
+from kefu.conversations.queries import get_conversation
+from kefu.errors import NotFound
 from kefu.messages.models import Message
 
 PUBLIC_KINDS = ("incoming", "outgoing")
@@ -49,3 +52,18 @@ async def get_message_by_client_id(
         .options(selectinload(Message.sender_user), selectinload(Message.attachments))
     )
     return result.scalar_one_or_none()
+
+
+async def get_original_send(
+    *, session: AsyncSession, sender_key: str, client_msg_id: str
+) -> tuple[Message, Conversation]:
+    """The message a retried send (DuplicateSend) had already created, and its conversation."""
+    message = await get_message_by_client_id(
+        session=session, sender_key=sender_key, client_msg_id=client_msg_id
+    )
+    if message is None:
+        raise NotFound("Message not found.")
+    conversation = await get_conversation(session=session, conversation_id=message.conversation_id)
+    if conversation is None:
+        raise NotFound("Conversation not found.")
+    return message, conversation

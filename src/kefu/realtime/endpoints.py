@@ -34,8 +34,9 @@ from kefu.events import types
 from kefu.events.types import Event
 from kefu.inboxes.models import Inbox
 from kefu.inboxes.queries import get_inbox_by_key, member_inbox_ids
-from kefu.messages.actions import do_send_agent_message, do_send_visitor_message
-from kefu.messages.queries import list_messages
+from kefu.messages.actions import DuplicateSend, do_send_agent_message, do_send_visitor_message
+from kefu.messages.models import Message
+from kefu.messages.queries import get_original_send, list_messages
 from kefu.realtime import protocol
 from kefu.realtime.hub import Connection
 from kefu.runtime import Runtime
@@ -140,18 +141,23 @@ async def _agent_frame(runtime: Runtime, conn: Connection, actor: AgentPrincipal
         elif isinstance(frame, protocol.AgentResume):
             await _agent_resume(runtime, conn, actor, frame)
         elif isinstance(frame, protocol.AgentSend):
-            async with runtime.db.write() as session:
-                conversation = await access_conversation(
-                    session=session, actor=actor, conversation_id=frame.conversation_id
-                )
-                message, created = await do_send_agent_message(
-                    session,
-                    actor=actor,
-                    conversation=conversation,
-                    text=frame.text,
-                    private=frame.private,
-                    client_msg_id=frame.client_msg_id,
-                )
+            try:
+                async with runtime.db.write() as session:
+                    conversation = await access_conversation(
+                        session=session, actor=actor, conversation_id=frame.conversation_id
+                    )
+                    message = await do_send_agent_message(
+                        session,
+                        actor=actor,
+                        conversation=conversation,
+                        text=frame.text,
+                        private=frame.private,
+                        client_msg_id=frame.client_msg_id,
+                    )
+                created = True
+            except DuplicateSend as retry:
+                message, conversation = await _original(runtime, retry)
+                created = False
             conn.send_now(
                 _ack(frame.ref, frame.client_msg_id, conversation.id, message.seq, created)
             )
@@ -187,17 +193,22 @@ async def _visitor_frame(
         elif isinstance(frame, protocol.VisitorResume):
             await _visitor_resume(runtime, conn, visitor, frame)
         elif isinstance(frame, protocol.VisitorSend):
-            async with runtime.db.write() as session:
-                conversation, _ = await do_start_visitor_conversation(
-                    session, actor=visitor, inbox=inbox
-                )
-                message, created = await do_send_visitor_message(
-                    session,
-                    actor=visitor,
-                    conversation=conversation,
-                    text=frame.text,
-                    client_msg_id=frame.client_msg_id,
-                )
+            try:
+                async with runtime.db.write() as session:
+                    conversation, _ = await do_start_visitor_conversation(
+                        session, actor=visitor, inbox=inbox
+                    )
+                    message = await do_send_visitor_message(
+                        session,
+                        actor=visitor,
+                        conversation=conversation,
+                        text=frame.text,
+                        client_msg_id=frame.client_msg_id,
+                    )
+                created = True
+            except DuplicateSend as retry:
+                message, conversation = await _original(runtime, retry)
+                created = False
             conn.send_now(
                 _ack(frame.ref, frame.client_msg_id, conversation.public_id, message.seq, created)
             )
@@ -215,6 +226,14 @@ async def _visitor_frame(
                     )
     except KefuError as exc:
         conn.send_now(_error(frame.ref, exc))
+
+
+async def _original(runtime: Runtime, retry: DuplicateSend) -> tuple[Message, Conversation]:
+    """A retried send: the message it had created (its ack says duplicate)."""
+    async with runtime.db.read() as session:
+        return await get_original_send(
+            session=session, sender_key=retry.sender_key, client_msg_id=retry.client_msg_id
+        )
 
 
 def _ack(

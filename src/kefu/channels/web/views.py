@@ -28,8 +28,8 @@ from kefu.conversations.schemas import ReadIn, visitor_conversation_out
 from kefu.errors import NotFound, PermissionDenied
 from kefu.inboxes.models import Inbox
 from kefu.inboxes.queries import get_inbox_by_key
-from kefu.messages.actions import do_send_visitor_message
-from kefu.messages.queries import list_messages
+from kefu.messages.actions import DuplicateSend, do_send_visitor_message
+from kefu.messages.queries import get_original_send, list_messages
 from kefu.messages.schemas import VisitorMessageCreate, visitor_message_out
 from kefu.runtime import Runtime
 
@@ -88,22 +88,32 @@ async def widget_send(
     x_kefu_visitor: VisitorToken = None,
 ) -> WidgetMessageSent:
     """Send a message; without a token this creates the visitor and their conversation."""
-    async with runtime.db.write() as session:
-        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        if x_kefu_visitor:
-            visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
-        else:
-            contact = await do_create_visitor(session, inbox=inbox)
-            visitor = VisitorPrincipal(contact_id=contact.id, inbox_id=inbox.id)
-        conversation, _ = await do_start_visitor_conversation(session, actor=visitor, inbox=inbox)
-        message, created = await do_send_visitor_message(
-            session,
-            actor=visitor,
-            conversation=conversation,
-            text=body.text,
-            client_msg_id=body.client_msg_id,
-        )
-        token = runtime.signer.sign_visitor(visitor.contact_id, inbox.id)
+    created = True
+    try:
+        async with runtime.db.write() as session:
+            inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
+            if x_kefu_visitor:
+                visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+            else:
+                contact = await do_create_visitor(session, inbox=inbox)
+                visitor = VisitorPrincipal(contact_id=contact.id, inbox_id=inbox.id)
+            conversation, _ = await do_start_visitor_conversation(
+                session, actor=visitor, inbox=inbox
+            )
+            message = await do_send_visitor_message(
+                session,
+                actor=visitor,
+                conversation=conversation,
+                text=body.text,
+                client_msg_id=body.client_msg_id,
+            )
+    except DuplicateSend as retry:  # the same send again: answer with the original
+        async with runtime.db.read() as session:
+            message, conversation = await get_original_send(
+                session=session, sender_key=retry.sender_key, client_msg_id=retry.client_msg_id
+            )
+        created = False
+    token = runtime.signer.sign_visitor(visitor.contact_id, visitor.inbox_id)
     return WidgetMessageSent(
         visitor_token=token,
         conversation=visitor_conversation_out(conversation),
