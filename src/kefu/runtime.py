@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kefu.auth.ratelimit import SlidingWindowLimiter
 from kefu.auth.tokens import TokenSigner
@@ -11,6 +11,7 @@ from kefu.config import Settings
 from kefu.db import Database
 from kefu.events.brokers import Broker, make_broker
 from kefu.events.types import Event
+from kefu.inboxes.cache import InboxCache
 from kefu.realtime.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ class Runtime:
     hub: Hub
     signer: TokenSigner
     login_limiter: SlidingWindowLimiter
-    extras: dict[str, object] = field(default_factory=dict)
+    inboxes: InboxCache
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -48,6 +49,7 @@ class Runtime:
             login_limiter=SlidingWindowLimiter(
                 settings.login_attempts_per_window, settings.login_window_seconds
             ),
+            inboxes=InboxCache(db),
         )
 
     async def start(self) -> None:

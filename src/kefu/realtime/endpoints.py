@@ -32,8 +32,7 @@ from kefu.conversations.queries import (
 from kefu.errors import KefuError, NotFound
 from kefu.events import types
 from kefu.events.types import Event
-from kefu.inboxes.models import Inbox
-from kefu.inboxes.queries import get_inbox_by_key, member_inbox_ids
+from kefu.inboxes.queries import member_inbox_ids
 from kefu.messages.actions import DuplicateSend, do_send_agent_message, do_send_visitor_message
 from kefu.messages.models import Message
 from kefu.messages.queries import get_original_send, list_messages
@@ -85,8 +84,7 @@ async def widget_socket(ws: WebSocket) -> None:
     runtime = get_runtime(ws)
     await ws.accept()
     inbox_key = ws.query_params.get("inbox", "")
-    async with runtime.db.read() as session:
-        inbox = await get_inbox_by_key(session=session, public_key=inbox_key)
+    inbox = await runtime.inboxes.by_key(inbox_key)
     if inbox is None:
         await _refuse(ws, CLOSE_FORBIDDEN, NotFound("Inbox not found."))
         return
@@ -106,7 +104,7 @@ async def widget_socket(ws: WebSocket) -> None:
     try:
         while True:
             raw = await ws.receive_text()
-            await _visitor_frame(runtime, conn, visitor, inbox, raw)
+            await _visitor_frame(runtime, conn, visitor, inbox_key, raw)
     except WebSocketDisconnect:
         pass
     finally:
@@ -180,7 +178,7 @@ async def _agent_frame(runtime: Runtime, conn: Connection, actor: AgentPrincipal
 
 
 async def _visitor_frame(
-    runtime: Runtime, conn: Connection, visitor: VisitorPrincipal, inbox: Inbox, raw: str
+    runtime: Runtime, conn: Connection, visitor: VisitorPrincipal, inbox_key: str, raw: str
 ) -> None:
     try:
         frame = protocol.VisitorFrame.validate_json(raw)
@@ -193,6 +191,9 @@ async def _visitor_frame(
         elif isinstance(frame, protocol.VisitorResume):
             await _visitor_resume(runtime, conn, visitor, frame)
         elif isinstance(frame, protocol.VisitorSend):
+            inbox = await runtime.inboxes.by_key(inbox_key)
+            if inbox is None:
+                raise NotFound("Inbox not found.")
             try:
                 async with runtime.db.write() as session:
                     conversation, _ = await do_start_visitor_conversation(
