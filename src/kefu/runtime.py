@@ -12,6 +12,7 @@ from kefu.db import Database
 from kefu.events.brokers import Broker, make_broker
 from kefu.events.types import Event
 from kefu.inboxes.cache import InboxCache
+from kefu.realtime.batching import VisitorSendBatcher
 from kefu.realtime.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class Runtime:
     signer: TokenSigner
     login_limiter: SlidingWindowLimiter
     inboxes: InboxCache
+    visitor_sends: VisitorSendBatcher
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -50,6 +52,7 @@ class Runtime:
                 settings.login_attempts_per_window, settings.login_window_seconds
             ),
             inboxes=InboxCache(db),
+            visitor_sends=VisitorSendBatcher(db),
         )
 
     async def start(self) -> None:

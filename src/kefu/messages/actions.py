@@ -3,9 +3,10 @@ transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,7 +121,7 @@ async def append_message(
     return message
 
 
-def _clean_text(text: str, max_chars: int = 10_000) -> str:
+def clean_text(text: str, max_chars: int = 10_000) -> str:
     text = text.replace("\r\n", "\n").strip()
     if not text:
         raise InvalidInput("A message needs some text.", code="empty_message")
@@ -142,7 +143,7 @@ async def do_send_agent_message(
 ) -> Message:
     """An agent's reply (to the customer) or internal note (never shown to the customer).
     The caller obtained `conversation` through access_conversation (membership checked)."""
-    text = _clean_text(text)
+    text = clean_text(text)
     return await append_message(
         session,
         conversation=conversation,
@@ -164,7 +165,7 @@ async def do_send_visitor_message(
     """A customer's message; it reopens a resolved conversation."""
     if conversation.contact_id != actor.contact_id or conversation.inbox_id != actor.inbox_id:
         raise InvalidInput("Not your conversation.", code="not_your_conversation")
-    text = _clean_text(text)
+    text = clean_text(text)
     message = await append_message(
         session,
         conversation=conversation,
@@ -188,3 +189,96 @@ async def do_send_visitor_message(
         )
         send_event_on_commit(session, events.conversation_changed(conversation))
     return message
+
+
+class NeedsSlowPath(Exception):
+    """A batch cannot take the fast path (a conversation is no longer open, or a client_msg_id
+    was sent before): the caller rolls the batch back and sends its messages one by one."""
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingItem:
+    """One customer message for the batch; `text` already passed clean_text."""
+
+    actor: VisitorPrincipal
+    conversation: Conversation  # open, with its contact loaded
+    text: str
+    client_msg_id: str | None
+
+
+async def do_append_incoming_batch(
+    session: AsyncSession, items: list[IncomingItem]
+) -> list[Message]:
+    """Many customers' messages into their open conversations in two statements (group commit:
+    the per-statement round trip, not the work, is what limits a node). One UPDATE takes every
+    conversation's seqs at once; one multi-row INSERT writes the messages. Raises NeedsSlowPath
+    unless every conversation is still open and every message is new."""
+    now = utcnow()
+    counts: dict[int, int] = {}
+    previews: dict[int, str] = {}
+    conversations: dict[int, Conversation] = {}
+    for item in items:
+        if item.conversation.contact_id != item.actor.contact_id:
+            raise InvalidInput("Not your conversation.", code="not_your_conversation")
+        cid = item.conversation.id
+        counts[cid] = counts.get(cid, 0) + 1
+        previews[cid] = item.text[:PREVIEW_CHARS]
+        conversations[cid] = item.conversation
+    rows = (
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id.in_(list(counts)))
+            .values(
+                last_seq=Conversation.last_seq + case(counts, value=Conversation.id),
+                last_activity_at=now,
+                last_message_preview=case(previews, value=Conversation.id),
+            )
+            .returning(Conversation.id, Conversation.last_seq, Conversation.status)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    if len(rows) != len(counts) or any(row.status != "open" for row in rows):
+        raise NeedsSlowPath
+    next_seq = {row.id: int(row.last_seq) - counts[row.id] + 1 for row in rows}
+    for row in rows:
+        conversation = conversations[row.id]
+        set_committed_value(conversation, "last_seq", int(row.last_seq))
+        set_committed_value(conversation, "last_activity_at", now)
+        set_committed_value(conversation, "last_message_preview", previews[row.id])
+    all_fields: list[dict[str, Any]] = []
+    for item in items:
+        cid = item.conversation.id
+        all_fields.append(
+            {
+                "conversation_id": cid,
+                "seq": next_seq[cid],
+                "kind": "incoming",
+                "sender_key": item.actor.sender_key,
+                "sender_user_id": None,
+                "sender_contact_id": item.actor.contact_id,
+                "text": item.text,
+                "activity": None,
+                "client_msg_id": item.client_msg_id,
+                "created_at": now,
+            }
+        )
+        next_seq[cid] += 1
+    inserted = (
+        await session.execute(
+            _insert(session)(Message)
+            .values(all_fields)
+            .on_conflict_do_nothing(index_elements=["sender_key", "client_msg_id"])
+            .returning(Message.id, Message.conversation_id, Message.seq)
+        )
+    ).all()
+    if len(inserted) != len(items):
+        raise NeedsSlowPath
+    ids = {(row.conversation_id, row.seq): row.id for row in inserted}
+    messages = []
+    for item, fields in zip(items, all_fields, strict=True):
+        message = Message(id=ids[(fields["conversation_id"], fields["seq"])], **fields)
+        set_committed_value(message, "attachments", [])
+        set_committed_value(message, "sender_user", None)
+        send_event_on_commit(session, events.message_created(item.conversation, message))
+        messages.append(message)
+    return messages

@@ -21,7 +21,6 @@ from kefu.conversations import events
 from kefu.conversations.actions import (
     do_mark_read_by_agent,
     do_mark_read_by_visitor,
-    do_start_visitor_conversation,
 )
 from kefu.conversations.models import Conversation
 from kefu.conversations.queries import (
@@ -33,7 +32,7 @@ from kefu.errors import KefuError, NotFound
 from kefu.events import types
 from kefu.events.types import Event
 from kefu.inboxes.queries import member_inbox_ids
-from kefu.messages.actions import DuplicateSend, do_send_agent_message, do_send_visitor_message
+from kefu.messages.actions import DuplicateSend, do_send_agent_message
 from kefu.messages.models import Message
 from kefu.messages.queries import get_original_send, list_messages
 from kefu.realtime import protocol
@@ -194,22 +193,14 @@ async def _visitor_frame(
             inbox = await runtime.inboxes.by_key(inbox_key)
             if inbox is None:
                 raise NotFound("Inbox not found.")
-            try:
-                async with runtime.db.write() as session:
-                    conversation, _ = await do_start_visitor_conversation(
-                        session, actor=visitor, inbox=inbox
-                    )
-                    message = await do_send_visitor_message(
-                        session,
-                        actor=visitor,
-                        conversation=conversation,
-                        text=frame.text,
-                        client_msg_id=frame.client_msg_id,
-                    )
-                created = True
-            except DuplicateSend as retry:
-                message, conversation = await _original(runtime, retry)
-                created = False
+            message, conversation, created = await runtime.visitor_sends.send(
+                visitor=visitor,
+                inbox=inbox,
+                conversation=conn.conversation,
+                text=frame.text,
+                client_msg_id=frame.client_msg_id,
+            )
+            conn.conversation = conversation if conversation.status == "open" else None
             conn.send_now(
                 _ack(frame.ref, frame.client_msg_id, conversation.public_id, message.seq, created)
             )

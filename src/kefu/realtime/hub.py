@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket
 
+from kefu.conversations.models import Conversation
 from kefu.events import types
 from kefu.events.types import Event
 
@@ -40,6 +41,7 @@ class Connection:
         "_sender",
         "_paused",
         "closed",
+        "conversation",
     )
 
     def __init__(
@@ -60,6 +62,8 @@ class Connection:
         self._sender: asyncio.Task[None] | None = None
         self._paused = False
         self.closed = False
+        # A widget socket's open conversation, once known: lets its messages join a batch.
+        self.conversation: Conversation | None = None
 
     @property
     def is_agent(self) -> bool:
