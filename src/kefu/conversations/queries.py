@@ -61,6 +61,20 @@ async def access_visitor_conversation(
     return conversation
 
 
+async def get_open_conversation_id(
+    *, session: AsyncSession, visitor: VisitorPrincipal
+) -> int | None:
+    """The id of the visitor's unresolved conversation in their inbox, if any."""
+    result = await session.scalar(
+        select(Conversation.id).where(
+            Conversation.contact_id == visitor.contact_id,
+            Conversation.inbox_id == visitor.inbox_id,
+            Conversation.status != "resolved",
+        )
+    )
+    return None if result is None else int(result)
+
+
 async def get_current_visitor_conversation(
     *, session: AsyncSession, visitor: VisitorPrincipal
 ) -> Conversation | None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kefu.auth.principals import AgentPrincipal, Principal, VisitorPrincipal
@@ -201,14 +202,14 @@ class IncomingItem:
     """One customer message for the batch; `text` already passed clean_text."""
 
     actor: VisitorPrincipal
-    conversation: Conversation  # open, with its contact loaded
+    conversation_id: int  # the customer's open conversation, as their socket knows it
     text: str
     client_msg_id: str | None
 
 
 async def do_append_incoming_batch(
     session: AsyncSession, items: list[IncomingItem]
-) -> list[Message]:
+) -> list[tuple[Message, Conversation]]:
     """Many customers' messages into their open conversations in two statements (group commit:
     the per-statement round trip, not the work, is what limits a node). One UPDATE takes every
     conversation's seqs at once; one multi-row INSERT writes the messages. Raises NeedsSlowPath
@@ -216,14 +217,24 @@ async def do_append_incoming_batch(
     now = utcnow()
     counts: dict[int, int] = {}
     previews: dict[int, str] = {}
-    conversations: dict[int, Conversation] = {}
     for item in items:
-        if item.conversation.contact_id != item.actor.contact_id:
+        counts[item.conversation_id] = counts.get(item.conversation_id, 0) + 1
+        previews[item.conversation_id] = item.text[:PREVIEW_CHARS]
+    loaded = await session.execute(
+        select(Conversation)
+        .where(Conversation.id.in_(list(counts)))
+        .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
+    )
+    conversations = {c.id: c for c in loaded.scalars()}
+    for item in items:
+        conversation = conversations.get(item.conversation_id)
+        if conversation is None or conversation.status != "open":
+            raise NeedsSlowPath
+        if (conversation.contact_id, conversation.inbox_id) != (
+            item.actor.contact_id,
+            item.actor.inbox_id,
+        ):
             raise InvalidInput("Not your conversation.", code="not_your_conversation")
-        cid = item.conversation.id
-        counts[cid] = counts.get(cid, 0) + 1
-        previews[cid] = item.text[:PREVIEW_CHARS]
-        conversations[cid] = item.conversation
     rows = (
         await session.execute(
             update(Conversation)
@@ -247,7 +258,7 @@ async def do_append_incoming_batch(
         set_committed_value(conversation, "last_message_preview", previews[row.id])
     all_fields: list[dict[str, Any]] = []
     for item in items:
-        cid = item.conversation.id
+        cid = item.conversation_id
         all_fields.append(
             {
                 "conversation_id": cid,
@@ -274,11 +285,12 @@ async def do_append_incoming_batch(
     if len(inserted) != len(items):
         raise NeedsSlowPath
     ids = {(row.conversation_id, row.seq): row.id for row in inserted}
-    messages = []
-    for item, fields in zip(items, all_fields, strict=True):
+    results = []
+    for fields in all_fields:
+        conversation = conversations[fields["conversation_id"]]
         message = Message(id=ids[(fields["conversation_id"], fields["seq"])], **fields)
         set_committed_value(message, "attachments", [])
         set_committed_value(message, "sender_user", None)
-        send_event_on_commit(session, events.message_created(item.conversation, message))
-        messages.append(message)
-    return messages
+        send_event_on_commit(session, events.message_created(conversation, message))
+        results.append((message, conversation))
+    return results

@@ -37,7 +37,7 @@ SendResult = tuple[Message, Conversation, bool]
 class _Pending:
     visitor: VisitorPrincipal
     inbox: Inbox
-    conversation: Conversation | None
+    conversation_id: int | None
     text: str
     client_msg_id: str | None
     future: asyncio.Future[SendResult]
@@ -54,22 +54,22 @@ class VisitorSendBatcher:
         *,
         visitor: VisitorPrincipal,
         inbox: Inbox,
-        conversation: Conversation | None,
+        conversation_id: int | None,
         text: str,
         client_msg_id: str | None,
     ) -> SendResult:
-        """Send one customer message; `conversation` is the socket's open conversation if it
+        """Send one customer message; `conversation_id` is the socket's open conversation if it
         knows one (then the message can join a batch)."""
         text = clean_text(text)  # bad input fails this send alone, never a batch
         pending = _Pending(
             visitor,
             inbox,
-            conversation,
+            conversation_id,
             text,
             client_msg_id,
             asyncio.get_running_loop().create_future(),
         )
-        if conversation is None:
+        if conversation_id is None:
             return await self._send_one(pending)
         self._queue.append(pending)
         if self._task is None:
@@ -86,13 +86,13 @@ class VisitorSendBatcher:
 
     async def _write(self, batch: list[_Pending]) -> None:
         items = [
-            IncomingItem(p.visitor, p.conversation, p.text, p.client_msg_id)
+            IncomingItem(p.visitor, p.conversation_id, p.text, p.client_msg_id)
             for p in batch
-            if p.conversation is not None
+            if p.conversation_id is not None
         ]
         try:
             async with self.db.write() as session:
-                messages = await do_append_incoming_batch(session, items)
+                written = await do_append_incoming_batch(session, items)
         except NeedsSlowPath:
             for pending in batch:
                 try:
@@ -104,9 +104,8 @@ class VisitorSendBatcher:
             for pending in batch:
                 _fail(pending, exc)
             return
-        for pending, message in zip(batch, messages, strict=True):
-            assert pending.conversation is not None
-            _resolve(pending, (message, pending.conversation, True))
+        for pending, (message, conversation) in zip(batch, written, strict=True):
+            _resolve(pending, (message, conversation, True))
 
     async def _send_one(self, pending: _Pending) -> SendResult:
         """The ordinary path: find or start the conversation, reopen it if need be, de-duplicate."""

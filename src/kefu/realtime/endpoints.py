@@ -27,6 +27,7 @@ from kefu.conversations.queries import (
     access_conversation,
     access_visitor_conversation,
     get_current_visitor_conversation,
+    get_open_conversation_id,
 )
 from kefu.errors import KefuError, NotFound
 from kefu.events import types
@@ -98,6 +99,8 @@ async def widget_socket(ws: WebSocket) -> None:
         await _refuse(ws, CLOSE_UNAUTHORISED, exc)
         return
     conn = Connection(ws, contact_id=visitor.contact_id)
+    async with runtime.db.read() as session:
+        conn.conversation_id = await get_open_conversation_id(session=session, visitor=visitor)
     runtime.hub.add(conn)
     conn.send_now({"type": "hello", "node": runtime.settings.node_name})
     try:
@@ -196,11 +199,11 @@ async def _visitor_frame(
             message, conversation, created = await runtime.visitor_sends.send(
                 visitor=visitor,
                 inbox=inbox,
-                conversation=conn.conversation,
+                conversation_id=conn.conversation_id,
                 text=frame.text,
                 client_msg_id=frame.client_msg_id,
             )
-            conn.conversation = conversation if conversation.status == "open" else None
+            conn.conversation_id = conversation.id if conversation.status == "open" else None
             conn.send_now(
                 _ack(frame.ref, frame.client_msg_id, conversation.public_id, message.seq, created)
             )

@@ -17,7 +17,6 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket
 
-from kefu.conversations.models import Conversation
 from kefu.events import types
 from kefu.events.types import Event
 
@@ -41,7 +40,7 @@ class Connection:
         "_sender",
         "_paused",
         "closed",
-        "conversation",
+        "conversation_id",
     )
 
     def __init__(
@@ -63,7 +62,7 @@ class Connection:
         self._paused = False
         self.closed = False
         # A widget socket's open conversation, once known: lets its messages join a batch.
-        self.conversation: Conversation | None = None
+        self.conversation_id: int | None = None
 
     @property
     def is_agent(self) -> bool:
