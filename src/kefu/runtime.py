@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ class Runtime:
     login_limiter: SlidingWindowLimiter
     inboxes: InboxCache
     visitor_sends: VisitorSendBatcher
+    # Bounds the widget sockets' connect-time lookups (see realtime/endpoints.py).
+    connect_lookups: asyncio.Semaphore
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -53,6 +56,7 @@ class Runtime:
             ),
             inboxes=InboxCache(db),
             visitor_sends=VisitorSendBatcher(db),
+            connect_lookups=asyncio.Semaphore(16),
         )
 
     async def start(self) -> None:

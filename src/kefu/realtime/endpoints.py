@@ -99,7 +99,9 @@ async def widget_socket(ws: WebSocket) -> None:
         await _refuse(ws, CLOSE_UNAUTHORISED, exc)
         return
     conn = Connection(ws, contact_id=visitor.contact_id)
-    async with runtime.db.read() as session:
+    # Bounded: thousands of sockets reconnecting at once (a node restart) would otherwise run
+    # thousands of lookups at once, and the memory of that peak is never given back.
+    async with runtime.connect_lookups, runtime.db.read() as session:
         conn.conversation_id = await get_open_conversation_id(session=session, visitor=visitor)
     runtime.hub.add(conn)
     conn.send_now({"type": "hello", "node": runtime.settings.node_name})
