@@ -6,8 +6,6 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -18,7 +16,7 @@ from kefu.contacts.models import Contact
 from kefu.conversations import events
 from kefu.conversations.models import Conversation, ConversationRead
 from kefu.conversations.queries import get_conversation
-from kefu.db import utcnow
+from kefu.db import dialect_insert, utcnow
 from kefu.errors import InvalidInput
 from kefu.events.bus import send_event_on_commit
 from kefu.inboxes.models import Inbox, InboxMember
@@ -185,15 +183,11 @@ async def do_set_conversation_status(
     return conversation
 
 
-def _upsert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 async def do_mark_read_by_agent(
     session: AsyncSession, *, actor: AgentPrincipal, conversation: Conversation, seq: int
 ) -> None:
     seq = min(seq, conversation.last_seq)
-    insert = _upsert(session)
+    insert = dialect_insert(session)
     statement = insert(ConversationRead).values(
         conversation_id=conversation.id, user_id=actor.user_id, last_read_seq=seq
     )

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kefu.auth.principals import AgentPrincipal, Principal, VisitorPrincipal
 from kefu.conversations import events
 from kefu.conversations.models import Conversation
-from kefu.db import utcnow
+from kefu.db import dialect_insert, utcnow
 from kefu.errors import InvalidInput
 from kefu.events.bus import send_event_on_commit
 from kefu.messages.models import Message
@@ -35,10 +33,6 @@ class DuplicateSend(Exception):
         super().__init__(client_msg_id)
         self.sender_key = sender_key
         self.client_msg_id = client_msg_id
-
-
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 async def append_message(
@@ -103,7 +97,7 @@ async def append_message(
         "created_at": now,
     }
     statement = (
-        _insert(session)(Message)
+        dialect_insert(session)(Message)
         .values(**fields)
         .on_conflict_do_nothing(index_elements=["sender_key", "client_msg_id"])
         .returning(Message.id)
@@ -276,7 +270,7 @@ async def do_append_incoming_batch(
         next_seq[cid] += 1
     inserted = (
         await session.execute(
-            _insert(session)(Message)
+            dialect_insert(session)(Message)
             .values(all_fields)
             .on_conflict_do_nothing(index_elements=["sender_key", "client_msg_id"])
             .returning(Message.id, Message.conversation_id, Message.seq)
