@@ -77,6 +77,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-" + "x" * 32,
         demo=False,
         login_attempts_per_window=5,
+        gc_tuning=False,
         _env_file=None,  # type: ignore[call-arg]
     )
 

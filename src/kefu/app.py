@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,6 +39,15 @@ def _error_response(request: Request, status: int, code: str, message: str) -> J
     return JSONResponse({"error": {"code": code, "message": text}}, status_code=status)
 
 
+def tune_garbage_collector() -> None:
+    """Fewer, not longer, collections: a node holds 10,000s of long-lived connection objects, and
+    CPython's default thresholds make it re-scan them all often (stop-the-world pauses of up to a
+    second under load). Objects alive at start-up are frozen out of collection entirely."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -45,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.create(settings)
         await runtime.start()
+        if settings.gc_tuning:
+            tune_garbage_collector()
         app.state.runtime = runtime
         try:
             yield

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Create the demo workspace on first start with an empty database.
     demo: bool = True
     cookie_secure: bool = False
+    # Freeze start-up objects and collect less often (app.tune_garbage_collector); off in tests,
+    # which start many apps in one process.
+    gc_tuning: bool = True
     node_name: str = Field(default_factory=lambda: secrets.token_hex(3))
 
     @cached_property
