@@ -89,3 +89,23 @@ async def test_message_after_reopen_window_starts_new_conversation(
     assert again["conversation"]["id"] != first["conversation"]["id"]
     assert again["message"]["seq"] == 1
     await admin.aclose()
+
+
+async def test_visitor_read_mark_never_moves_back(
+    app: FastAPI, client: httpx.AsyncClient, workspace: Workspace
+) -> None:
+    first = await visitor_send(client, workspace.inbox, "one")
+    token = first["visitor_token"]
+    agent = await agent_client(app, workspace.agent.email)
+    conv = (await agent.get("/api/v1/conversations")).json()["items"][0]
+    for text in ("a", "b"):
+        await agent.post(f"/api/v1/conversations/{conv['id']}/messages", json={"text": text})
+    public_id = first["conversation"]["id"]
+    url = f"/api/v1/widget/{workspace.inbox.public_key}/conversations/{public_id}/read"
+    headers = {"x-kefu-visitor": token}
+    assert (await client.post(url, json={"seq": 3}, headers=headers)).status_code == 204
+    assert (await client.post(url, json={"seq": 2}, headers=headers)).status_code == 204
+    assert (await client.post(url, json={"seq": 99}, headers=headers)).status_code == 204
+    fresh = (await agent.get(f"/api/v1/conversations/{conv['id']}")).json()
+    assert fresh["contact_last_read_seq"] == 3  # not back to 2, and capped at last_seq
+    await agent.aclose()

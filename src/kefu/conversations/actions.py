@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -209,7 +209,14 @@ async def do_mark_read_by_visitor(
     session: AsyncSession, *, actor: VisitorPrincipal, conversation: Conversation, seq: int
 ) -> None:
     seq = min(seq, conversation.last_seq)
-    if seq <= conversation.contact_last_read_seq:
+    # Compare in SQL: two tabs marking read at once (two nodes) must never move the mark back.
+    moved = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id, Conversation.contact_last_read_seq < seq)
+        .values(contact_last_read_seq=seq)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount == 0:  # type: ignore[attr-defined]
         return
-    conversation.contact_last_read_seq = seq
+    set_committed_value(conversation, "contact_last_read_seq", seq)
     send_event_on_commit(session, events.conversation_read(conversation, reader="contact", seq=seq))
