@@ -16,15 +16,6 @@ CONVERSATION_READ = "conversation.read"
 TYPING = "typing"
 INBOX_CHANGED = "inbox.changed"
 
-ALL_TYPES = (
-    MESSAGE_CREATED,
-    CONVERSATION_CREATED,
-    CONVERSATION_UPDATED,
-    CONVERSATION_READ,
-    TYPING,
-    INBOX_CHANGED,
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Event:

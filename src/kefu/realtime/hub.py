@@ -64,10 +64,6 @@ class Connection:
         # A widget socket's open conversation, once known: lets its messages join a batch.
         self.conversation_id: int | None = None
 
-    @property
-    def is_agent(self) -> bool:
-        return self.user_id is not None
-
     def push(self, frame: Frame) -> None:
         if self.closed:
             return
@@ -124,11 +120,6 @@ class Hub:
         self.admins: set[Connection] = set()
         self.by_contact: dict[int, set[Connection]] = {}
         self.by_user: dict[int, set[Connection]] = {}
-
-    def __len__(self) -> int:
-        return sum(len(s) for s in self.by_user.values()) + sum(
-            len(s) for s in self.by_contact.values()
-        )
 
     def add(self, conn: Connection) -> None:
         if conn.user_id is not None:
