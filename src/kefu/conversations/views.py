@@ -18,7 +18,7 @@ from kefu.conversations.schemas import (
     conversation_out,
 )
 from kefu.messages.actions import DuplicateSend, do_send_agent_message
-from kefu.messages.queries import get_original_send, list_messages
+from kefu.messages.queries import list_messages
 from kefu.messages.schemas import MessageCreate, MessageOut, MessagePage, message_out
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -103,10 +103,7 @@ async def send_message(
                 client_msg_id=body.client_msg_id,
             )
     except DuplicateSend as retry:  # the same send again: answer with the original
-        async with runtime.db.read() as session:
-            message, conversation = await get_original_send(
-                session=session, sender_key=retry.sender_key, client_msg_id=retry.client_msg_id
-            )
+        message, conversation = await retry.original(runtime.db)
     return message_out(message, contact_name=conversation.contact.name)
 
 

@@ -14,10 +14,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kefu.auth.principals import AgentPrincipal, Principal, VisitorPrincipal
 from kefu.conversations import events
 from kefu.conversations.models import Conversation
-from kefu.db import dialect_insert, utcnow
+from kefu.db import Database, dialect_insert, utcnow
 from kefu.errors import InvalidInput
 from kefu.events.bus import send_event_on_commit
 from kefu.messages.models import Message
+from kefu.messages.queries import get_original_send
 
 PREVIEW_CHARS = 200
 
@@ -27,12 +28,19 @@ class DuplicateSend(Exception):
 
     Raised inside the write transaction so that it rolls back, releasing the seq it took: no gap
     is left. Callers catch it outside the transaction and answer with the original message
-    (`get_original_send`)."""
+    (`original`)."""
 
     def __init__(self, sender_key: str, client_msg_id: str) -> None:
         super().__init__(client_msg_id)
         self.sender_key = sender_key
         self.client_msg_id = client_msg_id
+
+    async def original(self, db: Database) -> tuple[Message, Conversation]:
+        """The message the first send created, and its conversation (a fresh read)."""
+        async with db.read() as session:
+            return await get_original_send(
+                session=session, sender_key=self.sender_key, client_msg_id=self.client_msg_id
+            )
 
 
 async def append_message(

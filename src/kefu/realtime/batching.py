@@ -25,7 +25,6 @@ from kefu.messages.actions import (
     do_send_visitor_message,
 )
 from kefu.messages.models import Message
-from kefu.messages.queries import get_original_send
 
 MAX_BATCH = 500
 
@@ -124,10 +123,7 @@ class VisitorSendBatcher:
                 )
             return message, conversation, True
         except DuplicateSend as retry:
-            async with db.read() as session:
-                message, conversation = await get_original_send(
-                    session=session, sender_key=retry.sender_key, client_msg_id=retry.client_msg_id
-                )
+            message, conversation = await retry.original(db)
             return message, conversation, False
 
 

@@ -34,8 +34,7 @@ from kefu.events import types
 from kefu.events.types import Event
 from kefu.inboxes.queries import member_inbox_ids
 from kefu.messages.actions import DuplicateSend, do_send_agent_message
-from kefu.messages.models import Message
-from kefu.messages.queries import get_original_send, list_messages
+from kefu.messages.queries import list_messages
 from kefu.realtime import protocol
 from kefu.realtime.hub import Connection
 from kefu.runtime import Runtime
@@ -158,7 +157,7 @@ async def _agent_frame(runtime: Runtime, conn: Connection, actor: AgentPrincipal
                     )
                 created = True
             except DuplicateSend as retry:
-                message, conversation = await _original(runtime, retry)
+                message, conversation = await retry.original(runtime.db)
                 created = False
             conn.send_now(
                 _ack(frame.ref, frame.client_msg_id, conversation.id, message.seq, created)
@@ -223,14 +222,6 @@ async def _visitor_frame(
                     )
     except KefuError as exc:
         conn.send_now(_error(frame.ref, exc))
-
-
-async def _original(runtime: Runtime, retry: DuplicateSend) -> tuple[Message, Conversation]:
-    """A retried send: the message it had created (its ack says duplicate)."""
-    async with runtime.db.read() as session:
-        return await get_original_send(
-            session=session, sender_key=retry.sender_key, client_msg_id=retry.client_msg_id
-        )
 
 
 def _ack(

@@ -29,7 +29,7 @@ from kefu.errors import NotFound, PermissionDenied
 from kefu.inboxes.models import Inbox
 from kefu.inboxes.queries import get_inbox_by_key
 from kefu.messages.actions import DuplicateSend, do_send_visitor_message
-from kefu.messages.queries import get_original_send, list_messages
+from kefu.messages.queries import list_messages
 from kefu.messages.schemas import VisitorMessageCreate, visitor_message_out
 from kefu.runtime import Runtime
 
@@ -108,10 +108,7 @@ async def widget_send(
                 client_msg_id=body.client_msg_id,
             )
     except DuplicateSend as retry:  # the same send again: answer with the original
-        async with runtime.db.read() as session:
-            message, conversation = await get_original_send(
-                session=session, sender_key=retry.sender_key, client_msg_id=retry.client_msg_id
-            )
+        message, conversation = await retry.original(runtime.db)
         created = False
     token = runtime.signer.sign_visitor(visitor.contact_id, visitor.inbox_id)
     return WidgetMessageSent(
