@@ -30,6 +30,8 @@ from kefu.inboxes.actions import do_create_inbox
 from kefu.inboxes.models import Inbox
 from kefu.migrate import upgrade
 from kefu.models import Base
+from kefu.routing.configure import do_update_inbox_routing
+from kefu.routing.settings import RoutingSettings
 from kefu.runtime import Runtime
 from kefu.teams.actions import do_create_team
 from kefu.users.actions import do_create_user
@@ -142,6 +144,13 @@ async def workspace(runtime: Runtime) -> Workspace:
             member_ids=[agent.id, agent2.id],
         )
         other = await do_create_inbox(session, actor=system, name="Other", member_ids=[outsider.id])
+        # The foundation's tests count messages exactly: no automatic replies unless a test
+        # turns them on (tests/routing does).
+        quiet = RoutingSettings(
+            greeting_enabled=False, queued_reply_enabled=False, outside_hours_reply_enabled=False
+        )
+        for box in (inbox, other):
+            await do_update_inbox_routing(session, actor=system, inbox=box, settings=quiet)
     return Workspace(
         admin=admin, agent=agent, agent2=agent2, outsider=outsider, inbox=inbox, other_inbox=other
     )

@@ -24,6 +24,7 @@ from kefu.i18n import pick_locale, translate
 from kefu.inboxes import views as inbox_views
 from kefu.limits import BodySizeLimitMiddleware
 from kefu.realtime import endpoints as realtime_endpoints
+from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
 from kefu.teams import views as team_views
 from kefu.users import views as user_views
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox_views,
         conversation_views,
         widget_views,
+        routing_views,
         audit_views,
     ):
         app.include_router(module.router)

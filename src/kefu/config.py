@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # which start many apps in one process.
     gc_tuning: bool = True
     node_name: str = Field(default_factory=lambda: secrets.token_hex(3))
+    # Background jobs (worker/): console heartbeats, presence expiry, SLA breaches, the routing
+    # sweep. Every node runs them; they are safe to run concurrently.
+    worker: bool = True
+    worker_interval_seconds: float = 5.0
+    # An agent whose last console closed goes offline after this long (a reload is not leaving).
+    presence_grace_seconds: float = 120.0
 
     @cached_property
     def effective_database_url(self) -> str:

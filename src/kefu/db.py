@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from kefu.events.types import Event
 
 PENDING_EVENTS = "kefu_pending_events"
+# (inbox id, conversation id to route or None): the routing dispatcher acts on them after commit.
+ROUTING_KICKS = "kefu_routing_kicks"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -68,6 +70,7 @@ def utcnow() -> datetime:
 
 
 PublishEvents = Callable[[list["Event"]], Awaitable[None]]
+KickRouting = Callable[[set[tuple[int, int | None]]], None]
 
 
 class Database:
@@ -85,6 +88,7 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock()
         self.publish = publish
+        self.kick_routing: KickRouting | None = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -101,11 +105,14 @@ class Database:
                 async with session.begin():
                     yield session
                 events: list[Event] = session.info.pop(PENDING_EVENTS, [])
+                kicks: set[tuple[int, int | None]] = session.info.pop(ROUTING_KICKS, set())
         finally:
             if self.is_sqlite:
                 self._write_lock.release()
         if events and self.publish is not None:
             await self.publish(events)
+        if kicks and self.kick_routing is not None:
+            self.kick_routing(kicks)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -6,10 +6,13 @@ from kefu.conversations.models import Conversation, ConversationRead
 from kefu.db import Base
 from kefu.inboxes.models import Inbox, InboxMember
 from kefu.messages.models import Attachment, Message
+from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
 from kefu.teams.models import Team, TeamMember
 from kefu.users.models import ApiToken, User
 
 __all__ = [
+    "AgentConnection",
+    "AgentState",
     "ApiToken",
     "Attachment",
     "AuditEntry",
@@ -21,6 +24,9 @@ __all__ = [
     "Inbox",
     "InboxMember",
     "Message",
+    "QueueCounter",
+    "RoutingRule",
+    "SlaBreach",
     "Team",
     "TeamMember",
     "User",

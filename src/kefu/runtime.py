@@ -15,6 +15,8 @@ from kefu.events.types import Event
 from kefu.inboxes.cache import InboxCache
 from kefu.realtime.batching import VisitorSendBatcher
 from kefu.realtime.hub import Hub
+from kefu.routing.dispatcher import Dispatcher
+from kefu.worker.jobs import Worker
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ class Runtime:
     visitor_sends: VisitorSendBatcher
     # Bounds the widget sockets' connect-time lookups (see realtime/endpoints.py).
     connect_lookups: asyncio.Semaphore
+    dispatcher: Dispatcher
+    worker: Worker
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -45,11 +49,14 @@ class Runtime:
                 log.exception("publishing %d events failed", len(events))
 
         db = Database(settings.effective_database_url, publish=publish)
+        dispatcher = Dispatcher(db, publish)
+        db.kick_routing = dispatcher.kick
+        hub = Hub()
         return cls(
             settings=settings,
             db=db,
             broker=broker,
-            hub=Hub(),
+            hub=hub,
             signer=TokenSigner(settings.effective_secret_key),
             login_limiter=SlidingWindowLimiter(
                 settings.login_attempts_per_window, settings.login_window_seconds
@@ -57,12 +64,18 @@ class Runtime:
             inboxes=InboxCache(db),
             visitor_sends=VisitorSendBatcher(db),
             connect_lookups=asyncio.Semaphore(16),
+            dispatcher=dispatcher,
+            worker=Worker(settings, db, hub, dispatcher),
         )
 
     async def start(self) -> None:
         await self.broker.start(self.hub.dispatch, self.hub.resync_all)
+        if self.settings.worker:
+            self.worker.start()
 
     async def stop(self) -> None:
+        await self.worker.stop()
+        await self.dispatcher.stop()
         await self.hub.close_all()
         await self.broker.stop()
         await self.db.dispose()

@@ -16,7 +16,14 @@ async def test_widget_config_and_origin_check(
         f"/api/v1/widget/{key}/config", headers={"origin": "https://shop.example.com"}
     )
     assert ok.status_code == 200
-    assert ok.json() == {"name": "Website", "greeting": "Hi", "color": "#1f6feb", "locale": "zh-TW"}
+    assert ok.json() == {
+        "name": "Website",
+        "greeting": "Hi",
+        "color": "#1f6feb",
+        "locale": "zh-TW",
+        "prechat": None,
+        "open_now": None,
+    }
     assert ok.headers["access-control-allow-origin"] == "https://shop.example.com"
     evil = await client.post(
         f"/api/v1/widget/{key}/messages",

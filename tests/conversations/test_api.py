@@ -64,11 +64,15 @@ async def test_assign_resolve_reopen_leave_activity_lines(
     agent = await agent_client(app, workspace.agent.email)
     conv_id = (await agent.get("/api/v1/conversations")).json()["items"][0]["id"]
     base = f"/api/v1/conversations/{conv_id}"
-    assigned = await agent.post(f"{base}/assign", json={"assignee_id": workspace.agent2.id})
-    assert assigned.json()["assignee"]["id"] == workspace.agent2.id
     outsider = await agent.post(f"{base}/assign", json={"assignee_id": workspace.outsider.id})
     assert outsider.status_code == 422
     assert outsider.json()["error"]["code"] == "assignee_not_in_inbox"
+    assigned = await agent.post(f"{base}/assign", json={"assignee_id": workspace.agent2.id})
+    assert assigned.json()["assignee"]["id"] == workspace.agent2.id
+    # Now it is a colleague's conversation: only a supervisor may move it on.
+    grab = await agent.post(f"{base}/assign", json={"assignee_id": workspace.agent.id})
+    assert grab.status_code == 403
+    assert grab.json()["error"]["code"] == "not_your_conversation"
     resolved = await agent.post(f"{base}/status", json={"status": "resolved"})
     assert resolved.json()["status"] == "resolved"
     assert resolved.json()["resolved_at"] is not None

@@ -23,3 +23,20 @@ async def do_create_visitor(session: AsyncSession, *, inbox: Inbox) -> Contact:
         )
     )
     return contact
+
+
+async def do_record_prechat_details(
+    session: AsyncSession,
+    *,
+    contact: Contact,
+    name: str | None,
+    email: str | None,
+    phone: str | None,
+) -> None:
+    """What the customer typed into the pre-chat form; blank fields leave what we knew."""
+    if name and name.strip():
+        contact.name = name.strip()
+    if email and email.strip():
+        contact.email = email.strip().lower()
+    if phone and phone.strip():
+        contact.phone = phone.strip()

@@ -12,24 +12,39 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kefu.auth.principals import AgentPrincipal, VisitorPrincipal
+from kefu.contacts.actions import do_record_prechat_details
 from kefu.contacts.models import Contact
 from kefu.conversations import events
 from kefu.conversations.models import Conversation, ConversationRead
 from kefu.conversations.queries import get_conversation
+from kefu.conversations.schemas import PrechatIn
 from kefu.db import dialect_insert, utcnow
-from kefu.errors import InvalidInput
+from kefu.errors import InvalidInput, PermissionDenied
 from kefu.events.bus import send_event_on_commit
-from kefu.inboxes.models import Inbox, InboxMember
+from kefu.inboxes.models import Inbox
 from kefu.messages.actions import append_message
-from kefu.users.models import User
+from kefu.routing.actions import (
+    do_take_conversation,
+    do_transfer_conversation,
+    inbox_clock,
+    unassign_to_queue,
+)
+from kefu.routing.assignment import enqueue
+from kefu.routing.settings import routing_settings
+from kefu.routing.signals import request_routing_on_commit
 
 DEFAULT_REOPEN_WINDOW_HOURS = 24
 
 
 async def do_start_visitor_conversation(
-    session: AsyncSession, *, actor: VisitorPrincipal, inbox: Inbox
+    session: AsyncSession,
+    *,
+    actor: VisitorPrincipal,
+    inbox: Inbox,
+    prechat: PrechatIn | None = None,
 ) -> tuple[Conversation, bool]:
-    """The visitor's unresolved conversation in this inbox, created if there is none.
+    """The visitor's unresolved conversation in this inbox, created if there is none, with what
+    they filled into the pre-chat form (ignored for an existing conversation).
 
     Two concurrent starts (two tabs, two nodes) meet on the partial unique index: the loser's
     savepoint rolls back and it returns the winner's conversation.
@@ -43,6 +58,11 @@ async def do_start_visitor_conversation(
     contact = await session.get(Contact, actor.contact_id)
     if contact is None:
         raise InvalidInput("Unknown visitor.", code="invalid_visitor_token")
+    topic = _check_prechat(inbox, prechat)
+    if prechat is not None:
+        await do_record_prechat_details(
+            session, contact=contact, name=prechat.name, email=prechat.email, phone=prechat.phone
+        )
     now = utcnow()
     conversation = Conversation(
         public_id=secrets.token_urlsafe(16),
@@ -51,6 +71,10 @@ async def do_start_visitor_conversation(
         status="open",
         priority="normal",
         team_id=inbox.team_id,
+        topic=topic,
+        required_skills=[],
+        tags=[],
+        routing_state="new",
         last_seq=0,
         contact_last_read_seq=0,
         agent_last_read_seq=0,
@@ -71,6 +95,25 @@ async def do_start_visitor_conversation(
     set_committed_value(conversation, "assignee", None)
     send_event_on_commit(session, events.conversation_changed(conversation, created=True))
     return conversation, True
+
+
+def _check_prechat(inbox: Inbox, prechat: PrechatIn | None) -> str | None:
+    """The topic picked, after checking the form against the inbox's settings."""
+    settings = routing_settings(inbox)
+    if prechat is None:
+        return None
+    form = settings.prechat
+    if (
+        form.enabled
+        and form.require_contact
+        and not (prechat.email or (prechat.phone or "").strip())
+    ):
+        raise InvalidInput(
+            "Please leave an email address or a phone number.", code="contact_required"
+        )
+    if prechat.topic is not None and settings.topic(prechat.topic) is None:
+        raise InvalidInput("Unknown topic.", code="unknown_topic")
+    return prechat.topic
 
 
 async def _recently_resolved(
@@ -115,24 +158,39 @@ async def do_assign_conversation(
     actor: AgentPrincipal,
     conversation: Conversation,
     assignee_id: int | None,
+    force: bool = False,
 ) -> Conversation:
-    """Assign to a member of the conversation's inbox (or unassign). The caller obtained
-    `conversation` through access_conversation, so the actor may see it."""
+    """Assign to a member of the conversation's inbox, within their capacity (supervisors may
+    `force` past it), or unassign (back to the queue). Taking a waiting conversation for
+    yourself follows the inbox's "agents may take" setting. The caller obtained `conversation`
+    through access_conversation, so the actor may see it."""
     if assignee_id == conversation.assignee_id:
         return conversation
-    assignee: User | None = None
-    if assignee_id is not None:
-        assignee = await session.get(User, assignee_id)
-        is_member = await session.get(InboxMember, (conversation.inbox_id, assignee_id))
-        if assignee is None or not assignee.is_active:
-            raise InvalidInput("No such active user.", code="unknown_user")
-        if is_member is None and assignee.role != "admin":
-            raise InvalidInput(
-                "That agent is not a member of this inbox.", code="assignee_not_in_inbox"
-            )
+    if assignee_id is None:
+        return await do_unassign_conversation(session, actor=actor, conversation=conversation)
+    if assignee_id == actor.user_id and conversation.assignee_id is None and not force:
+        return await do_take_conversation(session, actor=actor, conversation=conversation)
+    return await do_transfer_conversation(
+        session, actor=actor, conversation=conversation, assignee_id=assignee_id, force=force
+    )
+
+
+async def do_unassign_conversation(
+    session: AsyncSession, *, actor: AgentPrincipal, conversation: Conversation
+) -> Conversation:
+    """Give a conversation back: it joins the queue again (now, as a new arrival)."""
+    if conversation.assignee_id is None:
+        return conversation
+    if conversation.assignee_id != actor.user_id and actor.user.role not in ("admin", "supervisor"):
+        raise PermissionDenied(
+            "Only supervisors can unassign a colleague's conversation.",
+            code="not_your_conversation",
+        )
     previous = conversation.assignee
-    conversation.assignee_id = assignee_id
-    set_committed_value(conversation, "assignee", assignee)
+    inbox = await session.get(Inbox, conversation.inbox_id)
+    assert inbox is not None
+    _, hours = inbox_clock(inbox)
+    await unassign_to_queue(session, conversation, inbox, hours)
     await append_message(
         session,
         conversation=conversation,
@@ -142,7 +200,8 @@ async def do_assign_conversation(
             "type": "assigned",
             "by": actor.user.name,
             "from": previous.name if previous else None,
-            "to": assignee.name if assignee else None,
+            "to": None,
+            "how": "manual",
         },
     )
     send_event_on_commit(session, events.conversation_changed(conversation))
@@ -172,6 +231,15 @@ async def do_set_conversation_status(
     previous = conversation.status
     conversation.status = status
     conversation.resolved_at = utcnow() if status == "resolved" else None
+    if status == "resolved":
+        # Out of the queue (if it waited), and its agent has a free slot: the queue may move.
+        conversation.queued_at = None
+        request_routing_on_commit(session, conversation.inbox_id)
+    elif previous == "resolved" and conversation.assignee_id is None:
+        inbox = await session.get(Inbox, conversation.inbox_id)
+        assert inbox is not None
+        _, hours = inbox_clock(inbox)
+        await enqueue(session, conversation=conversation, inbox=inbox, hours=hours)
     await append_message(
         session,
         conversation=conversation,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kefu.contacts.models import Contact
@@ -11,6 +11,7 @@ from kefu.users.models import User
 
 STATUSES = ("open", "pending", "resolved")
 PRIORITIES = ("urgent", "high", "normal", "low")
+ROUTING_STATES = ("new", "awaiting_topic", "reopened", "routed")
 
 
 class Conversation(Base):
@@ -28,6 +29,14 @@ class Conversation(Base):
         ),
         Index("ix_conversations_inbox_status_activity", "inbox_id", "status", "last_activity_at"),
         Index("ix_conversations_assignee_status", "assignee_id", "status"),
+        # The queue: unassigned conversations waiting for an agent, in arrival order.
+        Index(
+            "ix_conversations_queue",
+            "inbox_id",
+            "queued_at",
+            sqlite_where=text("queued_at IS NOT NULL"),
+            postgresql_where=text("queued_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -54,6 +63,24 @@ class Conversation(Base):
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Routing (see kefu/routing): "new" until the first customer message is routed,
+    # "awaiting_topic" while the customer picks a topic, "reopened" after a customer reopened it,
+    # then "routed".
+    routing_state: Mapped[str] = mapped_column(String(16), default="new")
+    topic: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    required_skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # In the queue while set (unassigned and waiting); the queue is ordered by priority, then this.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    queue_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The customer's oldest message not yet answered by an agent (drives next-response SLA).
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Tag names, in the order they were added (routing rules and, later, agents add them).
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     contact: Mapped[Contact] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(lazy="raise")

@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.bounds import Id, Seq
 from kefu.contacts.schemas import ContactBrief
 from kefu.conversations.models import Conversation
-from kefu.users.schemas import UserBrief
+from kefu.users.schemas import EMAIL_PATTERN, UserBrief
 
 Status = Literal["open", "pending", "resolved"]
 Priority = Literal["urgent", "high", "normal", "low"]
@@ -32,7 +32,28 @@ class ConversationOut(BaseModel):
     first_reply_at: datetime | None
     resolved_at: datetime | None
     last_activity_at: datetime
+    routing_state: Literal["new", "awaiting_topic", "reopened", "routed"]
+    topic: str | None
+    tags: list[str]
+    required_skills: list[str]
+    queued_at: datetime | None
+    queue_number: int | None
+    assigned_at: datetime | None
+    waiting_since: datetime | None
+    first_response_due_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
     unread_count: int | None = None
+
+
+class VisitorQueueOut(BaseModel):
+    """The customer's place in the queue: their number, how many are ahead, and the expected
+    wait in minutes (None when no agent is online to estimate from)."""
+
+    queue_number: int | None
+    position: int
+    ahead: int
+    wait_minutes: int | None
 
 
 class VisitorConversationOut(BaseModel):
@@ -44,6 +65,16 @@ class VisitorConversationOut(BaseModel):
     contact_last_read_seq: int
     agent_last_read_seq: int
     assignee_name: str | None
+    queue: VisitorQueueOut | None = None
+
+
+class PrechatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
+    phone: str | None = Field(default=None, max_length=50, pattern=r"^[0-9+()\-. ]*$")
+    topic: str | None = Field(default=None, max_length=40)
 
 
 class ConversationPage(BaseModel):
@@ -89,11 +120,24 @@ def conversation_out(
         first_reply_at=conversation.first_reply_at,
         resolved_at=conversation.resolved_at,
         last_activity_at=conversation.last_activity_at,
+        routing_state=conversation.routing_state,
+        topic=conversation.topic,
+        tags=list(conversation.tags or ()),
+        required_skills=list(conversation.required_skills or ()),
+        queued_at=conversation.queued_at,
+        queue_number=conversation.queue_number,
+        assigned_at=conversation.assigned_at,
+        waiting_since=conversation.waiting_since,
+        first_response_due_at=conversation.first_response_due_at,
+        next_response_due_at=conversation.next_response_due_at,
+        resolution_due_at=conversation.resolution_due_at,
         unread_count=unread_count,
     )
 
 
-def visitor_conversation_out(conversation: Conversation) -> VisitorConversationOut:
+def visitor_conversation_out(
+    conversation: Conversation, *, queue: VisitorQueueOut | None = None
+) -> VisitorConversationOut:
     assignee = conversation.assignee
     return VisitorConversationOut(
         id=conversation.public_id,
@@ -102,4 +146,5 @@ def visitor_conversation_out(conversation: Conversation) -> VisitorConversationO
         contact_last_read_seq=conversation.contact_last_read_seq,
         agent_last_read_seq=conversation.agent_last_read_seq,
         assignee_name=assignee.name if assignee is not None else None,
+        queue=queue,
     )

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kefu.conversations.schemas import ConversationOut, VisitorConversationOut
+from kefu.conversations.schemas import ConversationOut, VisitorConversationOut, VisitorQueueOut
 from kefu.events import types
 from kefu.messages.schemas import MessageOut, VisitorMessageOut
 
@@ -90,6 +90,34 @@ class InboxChanged(_Strict):
     member_ids: list[int]
 
 
+class AgentUpdated(_Strict):
+    type: Literal["agent.updated"]
+    user_id: int
+    presence: Literal["online", "busy", "away", "offline"]
+    max_conversations: int | None
+    skills: list[str]
+
+
+class AgentQueueUpdated(_Strict):
+    type: Literal["queue.updated"]
+    inbox_id: int
+    waiting: int
+
+
+class ContactQueueUpdated(_Strict):
+    type: Literal["queue.updated"]
+    conversation_id: str
+    queue: VisitorQueueOut | None
+
+
+class SlaBreached(_Strict):
+    type: Literal["sla.breached"]
+    conversation_id: int
+    inbox_id: int
+    kind: Literal["first_response", "next_response", "resolution"]
+    due_at: str
+
+
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: AgentMessageCreated,
     types.CONVERSATION_CREATED: AgentConversationChanged,
@@ -97,6 +125,9 @@ AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.CONVERSATION_READ: AgentConversationRead,
     types.TYPING: AgentTyping,
     types.INBOX_CHANGED: InboxChanged,
+    types.AGENT_UPDATED: AgentUpdated,
+    types.QUEUE_UPDATED: AgentQueueUpdated,
+    types.SLA_BREACHED: SlaBreached,
 }
 CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: ContactMessageCreated,
@@ -104,6 +135,7 @@ CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.CONVERSATION_UPDATED: ContactConversationUpdated,
     types.CONVERSATION_READ: ContactConversationRead,
     types.TYPING: ContactTyping,
+    types.QUEUE_UPDATED: ContactQueueUpdated,
 }
 
 

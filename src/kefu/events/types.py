@@ -15,6 +15,9 @@ CONVERSATION_UPDATED = "conversation.updated"
 CONVERSATION_READ = "conversation.read"
 TYPING = "typing"
 INBOX_CHANGED = "inbox.changed"
+AGENT_UPDATED = "agent.updated"  # presence, capacity, skills: to every agent console
+QUEUE_UPDATED = "queue.updated"  # an inbox's queue moved: counts to agents, places to customers
+SLA_BREACHED = "sla.breached"
 
 
 @dataclass(frozen=True, slots=True)

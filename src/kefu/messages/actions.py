@@ -19,6 +19,7 @@ from kefu.errors import InvalidInput
 from kefu.events.bus import send_event_on_commit
 from kefu.messages.models import Message
 from kefu.messages.queries import get_original_send
+from kefu.routing.signals import request_routing_on_commit
 
 PREVIEW_CHARS = 200
 
@@ -52,6 +53,7 @@ async def append_message(
     text: str = "",
     activity: dict[str, Any] | None = None,
     client_msg_id: str | None = None,
+    quick_replies: list[dict[str, str]] | None = None,
 ) -> Message:
     """Insert one message with the conversation's next seq and queue its event. No permission
     check: callers (the do_* actions) have done it.
@@ -64,8 +66,13 @@ async def append_message(
     values: dict[str, Any] = {"last_seq": Conversation.last_seq + 1, "last_activity_at": now}
     if kind in ("incoming", "outgoing"):
         values["last_message_preview"] = text[:PREVIEW_CHARS]
-    if kind == "outgoing":
+    if kind == "incoming":
+        values["waiting_since"] = func.coalesce(Conversation.waiting_since, now)
+    elif kind == "outgoing" and isinstance(actor, AgentPrincipal):
+        # A person answered (automatic replies do not count): the response clocks stop.
         values["first_reply_at"] = func.coalesce(Conversation.first_reply_at, now)
+        values["waiting_since"] = None
+        values["next_response_due_at"] = None
     row = (
         await session.execute(
             update(Conversation)
@@ -76,6 +83,9 @@ async def append_message(
                 Conversation.first_reply_at,
                 Conversation.status,
                 Conversation.resolved_at,
+                Conversation.waiting_since,
+                Conversation.next_response_due_at,
+                Conversation.routing_state,
             )
             .execution_options(synchronize_session=False)
         )
@@ -87,6 +97,9 @@ async def append_message(
         ("first_reply_at", row.first_reply_at),
         ("status", row.status),
         ("resolved_at", row.resolved_at),
+        ("waiting_since", row.waiting_since),
+        ("next_response_due_at", row.next_response_due_at),
+        ("routing_state", row.routing_state),
     ):
         set_committed_value(conversation, name, value)
     if "last_message_preview" in values:
@@ -102,6 +115,7 @@ async def append_message(
         "text": text,
         "activity": activity,
         "client_msg_id": client_msg_id,
+        "quick_replies": quick_replies,
         "created_at": now,
     }
     statement = (
@@ -183,6 +197,12 @@ async def do_send_visitor_message(
         previous = conversation.status
         conversation.status = "open"
         conversation.resolved_at = None
+        if previous == "resolved":
+            # Back through routing (which prefers the agent who served it before): keeping the
+            # assignee here would add to their load without the capacity check.
+            conversation.assignee_id = None
+            set_committed_value(conversation, "assignee", None)
+            conversation.routing_state = "reopened"
         await append_message(
             session,
             conversation=conversation,
@@ -191,6 +211,8 @@ async def do_send_visitor_message(
             activity={"type": "status_changed", "from": previous, "to": "open", "by": "contact"},
         )
         send_event_on_commit(session, events.conversation_changed(conversation))
+    if conversation.routing_state != "routed":
+        request_routing_on_commit(session, conversation.inbox_id, conversation.id)
     return message
 
 
@@ -230,8 +252,12 @@ async def do_append_incoming_batch(
     conversations = {c.id: c for c in loaded.scalars()}
     for item in items:
         conversation = conversations.get(item.conversation_id)
-        if conversation is None or conversation.status != "open":
-            raise NeedsSlowPath
+        if (
+            conversation is None
+            or conversation.status != "open"
+            or conversation.routing_state != "routed"
+        ):
+            raise NeedsSlowPath  # reopening and routing happen on the one-by-one path
         if (conversation.contact_id, conversation.inbox_id) != (
             item.actor.contact_id,
             item.actor.inbox_id,
@@ -245,12 +271,21 @@ async def do_append_incoming_batch(
                 last_seq=Conversation.last_seq + case(counts, value=Conversation.id),
                 last_activity_at=now,
                 last_message_preview=case(previews, value=Conversation.id),
+                waiting_since=func.coalesce(Conversation.waiting_since, now),
             )
-            .returning(Conversation.id, Conversation.last_seq, Conversation.status)
+            .returning(
+                Conversation.id,
+                Conversation.last_seq,
+                Conversation.status,
+                Conversation.routing_state,
+                Conversation.waiting_since,
+            )
             .execution_options(synchronize_session=False)
         )
     ).all()
-    if len(rows) != len(counts) or any(row.status != "open" for row in rows):
+    if len(rows) != len(counts) or any(
+        row.status != "open" or row.routing_state != "routed" for row in rows
+    ):
         raise NeedsSlowPath
     next_seq = {row.id: int(row.last_seq) - counts[row.id] + 1 for row in rows}
     for row in rows:
@@ -258,6 +293,7 @@ async def do_append_incoming_batch(
         set_committed_value(conversation, "last_seq", int(row.last_seq))
         set_committed_value(conversation, "last_activity_at", now)
         set_committed_value(conversation, "last_message_preview", previews[row.id])
+        set_committed_value(conversation, "waiting_since", row.waiting_since)
     all_fields: list[dict[str, Any]] = []
     for item in items:
         cid = item.conversation_id
@@ -272,6 +308,7 @@ async def do_append_incoming_batch(
                 "text": item.text,
                 "activity": None,
                 "client_msg_id": item.client_msg_id,
+                "quick_replies": None,
                 "created_at": now,
             }
         )

@@ -38,6 +38,8 @@ class Message(Base):
     # Structured description of an activity line; clients translate it.
     activity: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     client_msg_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Buttons offered with an automatic reply: [{"label": .., "value": ..}] (topic choice, menus).
+    quick_replies: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sender_user: Mapped[User | None] = relationship(lazy="raise")

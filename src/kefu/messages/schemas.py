@@ -26,6 +26,11 @@ class AttachmentOut(BaseModel):
     size: int
 
 
+class QuickReplyOut(BaseModel):
+    label: str
+    value: str
+
+
 class MessageOut(BaseModel):
     """A message as agents see it."""
 
@@ -39,6 +44,7 @@ class MessageOut(BaseModel):
     client_msg_id: str | None
     created_at: datetime
     attachments: list[AttachmentOut]
+    quick_replies: list[QuickReplyOut] = []
 
 
 class VisitorSenderOut(BaseModel):
@@ -55,6 +61,7 @@ class VisitorMessageOut(BaseModel):
     text: str
     client_msg_id: str | None
     created_at: datetime
+    quick_replies: list[QuickReplyOut] = []
 
 
 class MessageCreate(BaseModel):
@@ -97,7 +104,12 @@ def message_out(message: Message, *, contact_name: str) -> MessageOut:
         client_msg_id=message.client_msg_id,
         created_at=message.created_at,
         attachments=[AttachmentOut.model_validate(a) for a in message.attachments],
+        quick_replies=_quick_replies(message),
     )
+
+
+def _quick_replies(message: Message) -> list[QuickReplyOut]:
+    return [QuickReplyOut(**q) for q in message.quick_replies or ()]
 
 
 def visitor_message_out(message: Message) -> VisitorMessageOut:
@@ -112,4 +124,5 @@ def visitor_message_out(message: Message) -> VisitorMessageOut:
         # The customer's own retry ids only; an agent's are not the customer's business.
         client_msg_id=None if is_agent else message.client_msg_id,
         created_at=message.created_at,
+        quick_replies=_quick_replies(message),
     )

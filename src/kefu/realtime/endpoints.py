@@ -37,6 +37,7 @@ from kefu.messages.actions import DuplicateSend, do_send_agent_message
 from kefu.messages.queries import list_messages
 from kefu.realtime import protocol
 from kefu.realtime.hub import Connection
+from kefu.routing.presence import do_record_console_connections
 from kefu.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ async def console_socket(ws: WebSocket) -> None:
         inbox_ids = await member_inbox_ids(session=session, user_id=actor.user_id)
     conn = Connection(ws, user_id=actor.user_id, is_admin=actor.is_admin, inbox_ids=inbox_ids)
     runtime.hub.add(conn)
+    await _count_consoles(runtime, actor.user_id)
     conn.send_now({"type": "hello", "user_id": actor.user_id, "node": runtime.settings.node_name})
     try:
         while True:
@@ -76,6 +78,19 @@ async def console_socket(ws: WebSocket) -> None:
         pass
     finally:
         runtime.hub.remove(conn)
+        await _count_consoles(runtime, actor.user_id)
+
+
+async def _count_consoles(runtime: Runtime, user_id: int) -> None:
+    """Record how many consoles the agent has open here: presence expiry reads it."""
+    count = len(runtime.hub.by_user.get(user_id, ()))
+    try:
+        async with runtime.db.write() as session:
+            await do_record_console_connections(
+                session, user_id=user_id, node=runtime.settings.node_name, connections=count
+            )
+    except Exception:  # bookkeeping must not break the socket; the heartbeat corrects it
+        log.exception("recording console connections failed")
 
 
 @router.websocket("/ws/widget")

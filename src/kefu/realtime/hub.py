@@ -148,9 +148,12 @@ class Hub:
         if event.type == types.INBOX_CHANGED:
             self._apply_membership(event)
         agents: set[Connection] = set(self.admins)
-        if event.inbox_id is not None:
+        if event.type == types.AGENT_UPDATED:  # presence and capacity: every console shows it
+            for conns in self.by_user.values():
+                agents |= conns
+        elif event.inbox_id is not None:
             agents |= self.by_inbox.get(event.inbox_id, set())
-        if agents:
+        if agents and event.agent:  # an empty agent payload: for the customer only
             text = orjson.dumps(event.agent).decode()
             for conn in agents:
                 if event.type == types.TYPING and conn.user_id == event.actor_user_id:

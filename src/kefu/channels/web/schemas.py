@@ -1,9 +1,24 @@
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.conversations.schemas import VisitorConversationOut
+from kefu.conversations.schemas import PrechatIn, VisitorConversationOut
 from kefu.messages.schemas import VisitorMessageOut
+
+
+class WidgetTopicOut(BaseModel):
+    key: str
+    label: str
+
+
+class WidgetPrechatOut(BaseModel):
+    """The pre-chat form the widget shows before the first message (None: no form)."""
+
+    ask_name: bool
+    ask_email: bool
+    ask_phone: bool
+    require_contact: bool
+    topics: list[WidgetTopicOut]
 
 
 class WidgetConfigOut(BaseModel):
@@ -11,6 +26,19 @@ class WidgetConfigOut(BaseModel):
     greeting: str
     color: str
     locale: str
+    prechat: WidgetPrechatOut | None = None
+    # Within business hours now (None: the inbox keeps no hours, always open).
+    open_now: bool | None = None
+
+
+class WidgetMessageIn(BaseModel):
+    """A visitor's message; the first one may carry the pre-chat form."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=10_000)
+    client_msg_id: str | None = Field(default=None, min_length=1, max_length=64)
+    prechat: PrechatIn | None = None
 
 
 class WidgetSessionOut(BaseModel):

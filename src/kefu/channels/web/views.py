@@ -14,9 +14,12 @@ from kefu.bounds import BeforeSeqQuery, SeqQuery
 from kefu.channels.web.origins import origin_allowed, origin_of
 from kefu.channels.web.schemas import (
     WidgetConfigOut,
+    WidgetMessageIn,
     WidgetMessagePage,
     WidgetMessageSent,
+    WidgetPrechatOut,
     WidgetSessionOut,
+    WidgetTopicOut,
 )
 from kefu.contacts.actions import do_create_visitor
 from kefu.conversations.actions import do_mark_read_by_visitor, do_start_visitor_conversation
@@ -25,12 +28,16 @@ from kefu.conversations.queries import (
     get_current_visitor_conversation,
 )
 from kefu.conversations.schemas import ReadIn, visitor_conversation_out
+from kefu.db import utcnow
 from kefu.errors import NotFound, PermissionDenied
 from kefu.inboxes.models import Inbox
 from kefu.inboxes.queries import get_inbox_by_key
 from kefu.messages.actions import DuplicateSend, do_send_visitor_message
 from kefu.messages.queries import list_messages
-from kefu.messages.schemas import VisitorMessageCreate, visitor_message_out
+from kefu.messages.schemas import visitor_message_out
+from kefu.routing.hours import BusinessHours, is_open
+from kefu.routing.queries import queue_place
+from kefu.routing.settings import routing_settings
 from kefu.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/widget/{inbox_key}", tags=["widget"])
@@ -53,8 +60,28 @@ async def load_inbox(
 async def widget_config(inbox_key: str, request: Request, runtime: RuntimeDep) -> WidgetConfigOut:
     async with runtime.db.read() as session:
         inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
+    settings = routing_settings(inbox)
+    form = settings.prechat
+    prechat = None
+    if form.enabled:
+        prechat = WidgetPrechatOut(
+            ask_name=form.ask_name,
+            ask_email=form.ask_email,
+            ask_phone=form.ask_phone,
+            require_contact=form.require_contact,
+            topics=[
+                WidgetTopicOut(key=t.key, label=t.label.pick(inbox.locale) or t.key)
+                for t in settings.topics
+            ],
+        )
+    hours = BusinessHours.from_settings(settings.business_hours)
     return WidgetConfigOut(
-        name=inbox.name, greeting=inbox.greeting, color=inbox.color, locale=inbox.locale
+        name=inbox.name,
+        greeting=inbox.greeting,
+        color=inbox.color,
+        locale=inbox.locale,
+        prechat=prechat,
+        open_now=None if hours.always_open else is_open(hours, utcnow()),
     )
 
 
@@ -72,8 +99,9 @@ async def widget_session(
         messages, has_more = await list_messages(
             session=session, conversation_id=conversation.id, public_only=True
         )
+        queue = await queue_place(session=session, conversation=conversation)
     return WidgetSessionOut(
-        conversation=visitor_conversation_out(conversation),
+        conversation=visitor_conversation_out(conversation, queue=queue),
         messages=[visitor_message_out(m) for m in messages],
         has_more=has_more,
     )
@@ -82,7 +110,7 @@ async def widget_session(
 @router.post("/messages", response_model=WidgetMessageSent)
 async def widget_send(
     inbox_key: str,
-    body: VisitorMessageCreate,
+    body: WidgetMessageIn,
     request: Request,
     runtime: RuntimeDep,
     x_kefu_visitor: VisitorToken = None,
@@ -98,7 +126,7 @@ async def widget_send(
                 contact = await do_create_visitor(session, inbox=inbox)
                 visitor = VisitorPrincipal(contact_id=contact.id, inbox_id=inbox.id)
             conversation, _ = await do_start_visitor_conversation(
-                session, actor=visitor, inbox=inbox
+                session, actor=visitor, inbox=inbox, prechat=body.prechat
             )
             message = await do_send_visitor_message(
                 session,

@@ -1,0 +1,149 @@
+"""SLA clocks that the worker keeps: next-response due times for customers waiting again, and
+breaches recorded once each (a unique row), shown in the conversation and sent live to the
+inbox's consoles (supervisors are alerted)."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from kefu.auth.principals import SystemPrincipal
+from kefu.conversations.models import Conversation
+from kefu.db import dialect_insert, utcnow
+from kefu.events import types
+from kefu.events.bus import send_event_on_commit
+from kefu.events.types import Event
+from kefu.inboxes.models import Inbox
+from kefu.messages.actions import append_message
+from kefu.routing import sla
+from kefu.routing.hours import BusinessHours
+from kefu.routing.models import SlaBreach
+from kefu.routing.settings import routing_settings
+
+BATCH = 500
+
+
+async def do_fill_next_response_dues(session: AsyncSession) -> int:
+    """Customers who wrote again after an agent's reply wait for a next response: give those
+    conversations their due time (the hot message path only records `waiting_since`)."""
+    rows = list(
+        await session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.waiting_since.is_not(None),
+                Conversation.first_reply_at.is_not(None),
+                Conversation.next_response_due_at.is_(None),
+                Conversation.status != "resolved",
+            )
+            .limit(BATCH)
+        )
+    )
+    clocks: dict[int, tuple[sla.SlaSettings, BusinessHours]] = {}
+    filled = 0
+    for conversation in rows:
+        if conversation.inbox_id not in clocks:
+            inbox = await session.get(Inbox, conversation.inbox_id)
+            assert inbox is not None
+            settings = routing_settings(inbox)
+            clocks[inbox.id] = (settings.sla, BusinessHours.from_settings(settings.business_hours))
+        policy, hours = clocks[conversation.inbox_id]
+        assert conversation.waiting_since is not None
+        due = sla.due_at(
+            policy,
+            hours,
+            priority=conversation.priority,
+            kind="next_response",
+            start=conversation.waiting_since,
+        )
+        if due is not None:
+            conversation.next_response_due_at = due
+            filled += 1
+    return filled
+
+
+async def do_record_sla_breaches(session: AsyncSession) -> list[SlaBreach]:
+    """Record every target missed by now, once per (conversation, kind, due time)."""
+    now = utcnow()
+    checks = (
+        (
+            "first_response",
+            Conversation.first_response_due_at,
+            Conversation.first_reply_at.is_(None),
+        ),
+        (
+            "next_response",
+            Conversation.next_response_due_at,
+            Conversation.waiting_since.is_not(None),
+        ),
+        ("resolution", Conversation.resolution_due_at, Conversation.status != "resolved"),
+    )
+    recorded: list[SlaBreach] = []
+    for kind, due_column, still_open in checks:
+        already = exists().where(
+            and_(
+                SlaBreach.conversation_id == Conversation.id,
+                SlaBreach.kind == kind,
+                SlaBreach.due_at == due_column,
+            )
+        )
+        rows = await session.scalars(
+            select(Conversation)
+            .where(
+                due_column.is_not(None),
+                due_column < now,
+                still_open,
+                Conversation.status != "resolved",
+                ~already,
+            )
+            .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
+            .limit(BATCH)
+        )
+        for conversation in list(rows):
+            due = getattr(conversation, due_column.key)
+            inserted = await session.scalar(
+                dialect_insert(session)(SlaBreach)
+                .values(
+                    conversation_id=conversation.id,
+                    inbox_id=conversation.inbox_id,
+                    kind=kind,
+                    due_at=due,
+                    breached_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["conversation_id", "kind", "due_at"])
+                .returning(SlaBreach.id)
+            )
+            if inserted is None:
+                continue  # another node recorded it first
+            breach = SlaBreach(
+                id=inserted,
+                conversation_id=conversation.id,
+                inbox_id=conversation.inbox_id,
+                kind=kind,
+                due_at=due,
+                breached_at=now,
+            )
+            recorded.append(breach)
+            await append_message(
+                session,
+                conversation=conversation,
+                kind="activity",
+                actor=SystemPrincipal(),
+                activity={"type": "sla_breached", "kind": kind, "due_at": due.isoformat()},
+            )
+            send_event_on_commit(session, breach_event(breach))
+    return recorded
+
+
+def breach_event(breach: SlaBreach) -> Event:
+    return Event(
+        type=types.SLA_BREACHED,
+        inbox_id=breach.inbox_id,
+        agent={
+            "type": types.SLA_BREACHED,
+            "conversation_id": breach.conversation_id,
+            "inbox_id": breach.inbox_id,
+            "kind": breach.kind,
+            "due_at": breach.due_at.isoformat(),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Background work of a node: scheduled jobs that call actions like any other caller."""

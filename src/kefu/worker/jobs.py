@@ -1,0 +1,78 @@
+"""The node's periodic jobs. Every node runs them; each is safe to run on several nodes at once
+(unique rows, conditional updates, SKIP LOCKED), so no leader election is needed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from kefu.config import Settings
+from kefu.db import Database
+from kefu.realtime.hub import Hub
+from kefu.routing.breaches import do_fill_next_response_dues, do_record_sla_breaches
+from kefu.routing.dispatcher import Dispatcher
+from kefu.routing.presence import HEARTBEAT_SECONDS, do_expire_presence, do_heartbeat_consoles
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, settings: Settings, db: Database, hub: Hub, dispatcher: Dispatcher) -> None:
+        self.settings = settings
+        self.db = db
+        self.hub = hub
+        self.dispatcher = dispatcher
+        self._task: asyncio.Task[None] | None = None
+        self._since_heartbeat = float(HEARTBEAT_SECONDS)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        interval = self.settings.worker_interval_seconds
+        while True:
+            await asyncio.sleep(interval)
+            self._since_heartbeat += interval
+            await self.run_once(heartbeat=self._since_heartbeat >= HEARTBEAT_SECONDS)
+            if self._since_heartbeat >= HEARTBEAT_SECONDS:
+                self._since_heartbeat = 0.0
+
+    async def run_once(self, *, heartbeat: bool = True) -> None:
+        """One round of every job; a failing job is logged and does not stop the others."""
+        if heartbeat:
+            await self._job("console heartbeat", self._heartbeat)
+        await self._job("presence expiry", self._expire_presence)
+        await self._job("next-response due times", self._fill_dues)
+        await self._job("SLA breaches", self._breaches)
+        await self._job("routing sweep", self.dispatcher.sweep)
+
+    async def _job(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await job()
+        except Exception:
+            log.exception("worker job %r failed", name)
+
+    async def _heartbeat(self) -> None:
+        user_ids = [uid for uid, conns in self.hub.by_user.items() if conns]
+        async with self.db.write() as session:
+            await do_heartbeat_consoles(session, node=self.settings.node_name, user_ids=user_ids)
+
+    async def _expire_presence(self) -> None:
+        async with self.db.write() as session:
+            await do_expire_presence(session, grace_seconds=self.settings.presence_grace_seconds)
+
+    async def _fill_dues(self) -> None:
+        async with self.db.write() as session:
+            await do_fill_next_response_dues(session)
+
+    async def _breaches(self) -> None:
+        async with self.db.write() as session:
+            await do_record_sla_breaches(session)
