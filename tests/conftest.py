@@ -80,6 +80,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         demo=False,
         login_attempts_per_window=5,
         gc_tuning=False,
+        worker=False,  # tests run the worker's jobs explicitly (runtime.worker.run_once())
         _env_file=None,  # type: ignore[call-arg]
     )
 

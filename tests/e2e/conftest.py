@@ -24,6 +24,7 @@ from sqlalchemy import text
 from kefu.db import null_pool_engine
 from kefu.models import Base
 from tests.conftest import PG_URL, free_port
+from tests.demo_inbox import quiet_demo_inboxes
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -113,6 +114,8 @@ def kefu_server(
         for line in (data_dir / "demo-logins.txt").read_text().splitlines():
             role, email, password = line.split("\t")
             logins[email] = (role, password)
+        admin = next(email for email, (role, _) in logins.items() if role == "admin")
+        quiet_demo_inboxes(base_url, admin, logins[admin][1])
         demo = httpx.get(f"{base_url}/demo").text
         match = re.search(r'data-inbox="([^"]+)"', demo)
         assert match, "demo page carries the widget snippet"

@@ -34,6 +34,8 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
+from tests.demo_inbox import quiet_demo_inboxes
+
 HERE = Path(__file__).parent
 PG_ADMIN_URL = os.environ.get(
     "KEFU_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -227,28 +229,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         match = re.search(r'data-inbox="([^"]+)"', httpx.get(f"{a.base_url}/demo").text)
         assert match, "the demo page carries the widget snippet"
         cluster.inbox_key = match.group(1)
-        _quiet_demo_inbox(cluster, admin_email)
+        quiet_demo_inboxes(a.base_url, admin_email, cluster.logins[admin_email])
         yield cluster
     finally:
         a.stop()
         b.stop()
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-
-
-def _quiet_demo_inbox(cluster: Cluster, admin_email: str) -> None:
-    """These tests count messages exactly: the demo inbox sends no automatic replies."""
-    with httpx.Client(base_url=cluster.a.base_url, timeout=10) as http:
-        login = http.post(
-            "/api/v1/auth/login",
-            json={"email": admin_email, "password": cluster.logins[admin_email]},
-        )
-        login.raise_for_status()
-        http.headers["x-csrf-token"] = login.json()["csrf_token"]
-        for inbox in http.get("/api/v1/inboxes").raise_for_status().json():
-            routing = http.get(f"/api/v1/inboxes/{inbox['id']}/routing").raise_for_status().json()
-            routing.update(
-                greeting_enabled=False,
-                queued_reply_enabled=False,
-                outside_hours_reply_enabled=False,
-            )
-            http.put(f"/api/v1/inboxes/{inbox['id']}/routing", json=routing).raise_for_status()

@@ -93,6 +93,25 @@ export const api = {
   createInbox: (body) => request("POST", "/api/v1/inboxes", body),
   updateInbox: (id, body) => request("PATCH", `/api/v1/inboxes/${enc(id)}`, body),
   embed: (id) => request("GET", `/api/v1/inboxes/${enc(id)}/embed`),
+  // --- routing: presence, capacity, the queue, take / transfer / priority ---
+  agentStatuses: () => request("GET", "/api/v1/agents/status"),
+  setPresence: (userId, presence) =>
+    request("PUT", `/api/v1/agents/${enc(userId)}/presence`, { presence }),
+  setAgentRouting: (userId, body) => request("PUT", `/api/v1/agents/${enc(userId)}/routing`, body),
+  queue: (inboxId = null) =>
+    request("GET", inboxId ? `/api/v1/queue?inbox_id=${enc(inboxId)}` : "/api/v1/queue"),
+  take: (id) => request("POST", `/api/v1/conversations/${enc(id)}/take`),
+  transfer: (id, body) => request("POST", `/api/v1/conversations/${enc(id)}/transfer`, body),
+  setPriority: (id, priority) =>
+    request("POST", `/api/v1/conversations/${enc(id)}/priority`, { priority }),
+  inboxRouting: (id) => request("GET", `/api/v1/inboxes/${enc(id)}/routing`),
+  updateInboxRouting: (id, body) => request("PUT", `/api/v1/inboxes/${enc(id)}/routing`, body),
+  rules: () => request("GET", "/api/v1/routing/rules"),
+  createRule: (body) => request("POST", "/api/v1/routing/rules", body),
+  updateRule: (id, body) => request("PATCH", `/api/v1/routing/rules/${enc(id)}`, body),
+  deleteRule: (id) => request("DELETE", `/api/v1/routing/rules/${enc(id)}`),
+  reorderRules: (ruleIds) => request("PUT", "/api/v1/routing/rules-order", { rule_ids: ruleIds }),
+  slaBreaches: () => request("GET", "/api/v1/sla/breaches"),
   tokens: () => request("GET", "/api/v1/me/tokens"),
   createToken: (name) => request("POST", "/api/v1/me/tokens", { name }),
   deleteToken: (id) => request("DELETE", `/api/v1/me/tokens/${enc(id)}`),
