@@ -5,31 +5,71 @@ import { api, setCsrf, setUnauthorisedHandler } from "./api.js";
 import { guard, h, mount, toast } from "./dom.js";
 import { locale, onLocaleChange, setLocale, t } from "./i18n.js";
 import { icon } from "./icons.js";
+import { Hub, Roster } from "./live.js";
 import { ConsoleSocket } from "./socket.js";
 import { renderAgents } from "./views/agents.js";
 import { renderInboxes } from "./views/inboxes.js";
 import { ConversationList } from "./views/list.js";
 import { renderLogin } from "./views/login.js";
+import { Notices } from "./views/notices.js";
+import { presenceSwitch } from "./views/presence.js";
 import { renderProfile } from "./views/profile.js";
+import { renderQueue } from "./views/queue.js";
+import { renderRoutingSettings } from "./views/routing-settings.js";
+import { renderRules } from "./views/rules.js";
 import { renderTeams } from "./views/teams.js";
 import { Thread } from "./views/thread.js";
 
 const root = document.getElementById("app");
-const ADMIN_PAGES = { agents: renderAgents, teams: renderTeams, inboxes: renderInboxes };
+
+const isAdmin = () => !!ctx.me && ctx.me.role === "admin";
+const isLead = () => !!ctx.me && (ctx.me.role === "admin" || ctx.me.role === "supervisor");
+const everyone = () => !!ctx.me;
+
+// Pages other than the conversations: who may open them, and which nav entry they belong to.
+const PAGES = {
+  queue: { render: (el) => renderQueue(el, ctx), allowed: everyone },
+  agents: { render: (el) => renderAgents(el, ctx), allowed: isLead },
+  teams: { render: (el) => renderTeams(el, ctx), allowed: isAdmin },
+  inboxes: { render: (el) => renderInboxes(el, ctx), allowed: isAdmin },
+  routing: {
+    render: (el, arg) => renderRoutingSettings(el, ctx, Number(arg) || null),
+    allowed: isAdmin,
+    nav: "inboxes",
+  },
+  rules: { render: (el) => renderRules(el, ctx), allowed: isAdmin },
+  profile: { render: (el) => renderProfile(el, ctx), allowed: everyone },
+};
+
+let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
 
 const ctx = {
   me: null,
   users: [],
   inboxes: [],
+  teams: [],
   socket: null,
   list: null,
   thread: null,
+  roster: new Roster(),
+  bus: new Hub(), // every socket frame, for the pages that follow them
+  notices: null,
+  queueCounts: new Map(), // inbox_id -> conversations waiting
   currentId: () => (ctx.thread ? ctx.thread.id : null),
+  /** Run `fn` when the page on screen is left (or redrawn). */
+  onLeave(fn) {
+    leaving.push(fn);
+  },
   /** Reload the roster and inboxes (after admin edits or membership changes). */
   async reloadMeta() {
-    const [users, inboxes] = await Promise.all([guard(api.users()), guard(api.inboxes())]);
+    const [users, inboxes, teams] = await Promise.all([
+      guard(api.users()),
+      guard(api.inboxes()),
+      guard(api.teams()),
+    ]);
     if (users) ctx.users = users;
     if (inboxes) ctx.inboxes = inboxes;
+    if (teams) ctx.teams = teams;
     if (ctx.thread) ctx.thread.refreshMeta();
   },
   /** The signed-in user changed their own profile (language). */
@@ -58,6 +98,7 @@ function showLogin() {
 
 function signedOut() {
   if (ctx.socket) ctx.socket.stop();
+  for (const fn of leaving.splice(0)) fn();
   ctx.me = null;
   setCsrf(null);
   showLogin();
@@ -67,33 +108,60 @@ async function startSession(session) {
   setCsrf(session.csrf_token);
   ctx.list = new ConversationList(ctx);
   ctx.thread = new Thread(ctx);
+  ctx.notices = new Notices(ctx);
   ctx.socket = new ConsoleSocket({ onFrame, onOpen, onStatus });
   setLocale(session.user.locale); // before ctx.me: the shell is rendered below, once
   ctx.me = session.user;
-  await ctx.reloadMeta();
+  await Promise.all([ctx.reloadMeta(), ctx.roster.load()]);
   if (!location.hash || location.hash === "#/" || location.hash === "#") {
     history.replaceState(null, "", "#/conversations");
   }
   renderShell();
   ctx.list.load(false);
+  loadQueueCounts();
   ctx.socket.start();
 }
 
-function isAdmin() {
-  return ctx.me && ctx.me.role === "admin";
-}
-
-function navLink(page, label, iconName) {
+function navLink(page, label, iconName, extra = null) {
   return h(
     "li",
     {},
     h(
       "a",
       { href: `#/${page}`, class: "nav-link", "data-page": page },
-      h("span", { class: "nav-icon", "aria-hidden": "true" }, icon(iconName)),
+      h("span", { class: "nav-icon", "aria-hidden": "true" }, icon(iconName), extra),
       h("span", { class: "nav-label", text: label }),
     ),
   );
+}
+
+// --- the queue's size on its nav entry ----------------------------------------------------------
+
+async function loadQueueCounts() {
+  let items;
+  try {
+    items = await api.queue();
+  } catch {
+    return;
+  }
+  ctx.queueCounts = new Map();
+  for (const item of items) {
+    ctx.queueCounts.set(item.inbox_id, (ctx.queueCounts.get(item.inbox_id) || 0) + 1);
+  }
+  renderQueueBadge();
+}
+
+function renderQueueBadge() {
+  const badge = document.querySelector(".nav-link[data-page=queue] .nav-badge");
+  if (!badge) return;
+  let total = 0;
+  for (const n of ctx.queueCounts.values()) total += n;
+  badge.textContent = total ? String(total) : "";
+  badge.hidden = !total;
+  const link = badge.closest("a");
+  const label = total ? `${t("nav.queue")}, ${t("queue.count", { n: total })}` : null;
+  if (label) link.setAttribute("aria-label", label);
+  else link.removeAttribute("aria-label");
 }
 
 function renderShell() {
@@ -107,14 +175,17 @@ function renderShell() {
       "ul",
       { class: "nav-main" },
       navLink("conversations", t("nav.conversations"), "chat"),
-      isAdmin() ? navLink("agents", t("nav.agents"), "users") : null,
+      navLink("queue", t("nav.queue"), "queue", h("span", { class: "nav-badge", hidden: true })),
+      isLead() ? navLink("agents", t("nav.agents"), "users") : null,
       isAdmin() ? navLink("teams", t("nav.teams"), "team") : null,
       isAdmin() ? navLink("inboxes", t("nav.inboxes"), "inbox") : null,
+      isAdmin() ? navLink("rules", t("nav.rules"), "rules") : null,
       navLink("profile", t("nav.profile"), "user"),
     ),
     h(
       "div",
       { class: "nav-foot" },
+      presenceSwitch(ctx),
       connBadge,
       h("span", { class: "nav-user", text: ctx.me.name }),
       h("button", {
@@ -126,7 +197,9 @@ function renderShell() {
     ),
   );
   const main = h("main", { id: "main", class: "main", tabindex: "-1" });
-  mount(root, h("div", { class: "shell" }, nav, main));
+  const column = h("div", { class: "main-col" }, ctx.notices.view(), main);
+  mount(root, h("div", { class: "shell" }, nav, column));
+  renderQueueBadge();
   route();
 }
 
@@ -134,8 +207,10 @@ async function route() {
   if (!ctx.me) return;
   const main = document.getElementById("main");
   const [page = "conversations", arg] = location.hash.replace(/^#\/?/, "").split("/");
+  for (const fn of leaving.splice(0)) fn();
+  const navPage = (PAGES[page] && PAGES[page].nav) || page;
   for (const link of document.querySelectorAll(".nav-link")) {
-    const active = link.dataset.page === page;
+    const active = link.dataset.page === navPage;
     link.classList.toggle("active", active);
     if (active) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -153,10 +228,9 @@ async function route() {
   }
   ctx.thread.close();
   document.body.dataset.screen = "page";
-  const container = h("div", { class: "page" });
+  const container = h("div", { class: "page", "data-page": page });
   mount(main, container);
-  if (ADMIN_PAGES[page] && isAdmin()) await ADMIN_PAGES[page](container, ctx);
-  else if (page === "profile") await renderProfile(container, ctx);
+  if (PAGES[page] && PAGES[page].allowed()) await PAGES[page].render(container, arg);
   else location.hash = "#/conversations";
 }
 
@@ -169,7 +243,12 @@ async function logout() {
 
 function onOpen(reconnect) {
   ctx.thread.resume();
-  if (reconnect) ctx.list.scheduleRefresh();
+  if (reconnect) {
+    ctx.list.scheduleRefresh();
+    ctx.roster.scheduleRefresh();
+    loadQueueCounts();
+    ctx.bus.emit({ type: "resync" }); // pages that follow events refetch what they missed
+  }
 }
 
 function onStatus(online) {
@@ -193,6 +272,18 @@ function onFrame(frame) {
     case "conversation.updated":
       list.conversationUpdated(frame.conversation);
       thread.conversationUpdated(frame.conversation);
+      ctx.roster.scheduleRefresh(); // loads follow assignments and resolutions
+      break;
+    case "agent.updated":
+      ctx.roster.agentUpdated(frame);
+      break;
+    case "queue.updated":
+      ctx.queueCounts.set(frame.inbox_id, frame.waiting);
+      renderQueueBadge();
+      break;
+    case "sla.breached":
+      thread.slaBreached(frame);
+      if (isLead()) ctx.notices.slaBreached(frame);
       break;
     case "conversation.read":
       if (frame.reader === "agent" && frame.user_id === ctx.me.id) list.markRead(frame.conversation_id);
@@ -207,10 +298,13 @@ function onFrame(frame) {
     case "inbox.changed":
       ctx.reloadMeta();
       list.scheduleRefresh();
+      loadQueueCounts();
       break;
     case "resync":
       thread.resume();
       list.scheduleRefresh();
+      ctx.roster.scheduleRefresh();
+      loadQueueCounts();
       break;
     case "error":
       if (frame.client_msg_id) thread.sendFailed(frame);
@@ -222,6 +316,7 @@ function onFrame(frame) {
     default:
       break;
   }
+  ctx.bus.emit(frame);
 }
 
 window.addEventListener("hashchange", () => route());

@@ -1,6 +1,6 @@
 // DOM helpers. Data is only ever inserted as text nodes: no innerHTML anywhere in the console.
 
-import { t } from "./i18n.js";
+import { has, t } from "./i18n.js";
 
 /**
  * Create an element. `attrs`: "class", "text" (textContent), "on<event>" handlers, boolean
@@ -59,12 +59,21 @@ export function toast(message, kind = "error") {
   return item;
 }
 
+/**
+ * A readable message for a failed request: the console's own wording for error codes it knows
+ * (so they read the same in both languages), else the server's (already localised) message.
+ */
+export function errorText(error) {
+  if (error && error.code && has(`error.${error.code}`)) return t(`error.${error.code}`);
+  return error && error.message ? error.message : t("err.generic");
+}
+
 /** Run an async action and report any failure in the alert area (never fail silently). */
 export async function guard(promise) {
   try {
     return await promise;
   } catch (error) {
-    toast(error && error.message ? error.message : t("err.generic"));
+    toast(errorText(error));
     return undefined;
   }
 }
@@ -93,6 +102,26 @@ export function relativeTime(iso) {
   if (seconds < 3600) return t("time.min", { n: Math.floor(seconds / 60) });
   if (seconds < 86400) return t("time.hour", { n: Math.floor(seconds / 3600) });
   return t("time.day", { n: Math.floor(seconds / 86400) });
+}
+
+/** A length of time in words: "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
+export function duration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return t("dur.s", { n: s });
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return t("dur.min", { n: minutes });
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return t("dur.hMin", { h: hours, m: minutes % 60 });
+  return t("dur.dH", { d: Math.floor(hours / 24), h: hours % 24 });
+}
+
+/** A running clock: "2:05", "1:02:05". */
+export function stopwatch(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const two = (n) => String(n).padStart(2, "0");
+  const hours = Math.floor(s / 3600);
+  const rest = `${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
+  return hours ? `${hours}:${rest}` : `${Math.floor((s % 3600) / 60)}:${two(s % 60)}`;
 }
 
 export function clockTime(iso) {

@@ -1,4 +1,7 @@
 // The console's translation catalog. zh-TW and en ship complete; a missing key falls back to en.
+// The routing screens' strings live in i18n-routing.js and are merged in here.
+
+import { ROUTING_CATALOG } from "./i18n-routing.js";
 
 const CATALOG = {
   en: {
@@ -257,6 +260,8 @@ const CATALOG = {
   },
 };
 
+for (const [lang, entries] of Object.entries(ROUTING_CATALOG)) Object.assign(CATALOG[lang], entries);
+
 export const LOCALES = [
   ["zh-TW", "繁體中文"],
   ["en", "English"],
@@ -289,6 +294,11 @@ export function setLocale(value) {
 
 export function onLocaleChange(fn) {
   listeners.add(fn);
+}
+
+/** Whether `key` has a translation (in the current language or the English fallback). */
+export function has(key) {
+  return key in CATALOG[current] || key in CATALOG.en;
 }
 
 /** Translate `key`, filling `{name}` placeholders from `params`. */

@@ -22,9 +22,13 @@
       open: "開啟客服對話", close: "關閉", title: "客服", message: "訊息", placeholder: "輸入訊息…",
       send: "傳送", log: "對話內容", connecting: "連線中…", reconnecting: "重新連線中…",
       offline: "目前離線,訊息會在恢復連線後送出", sending: "傳送中…", read: "已讀",
-      typing: "客服正在輸入…", failed: "未送出,點此重試", agent: "客服",
+      typing: "客服正在輸入…", failed: "未送出,點此重試",
       forbidden: "此網站不能使用這個客服視窗。", error: "發生錯誤,請稍後再試。",
-      unread: "則新訊息"
+      unread: "則新訊息", qn: "您的號碼：", qa: "您前面還有 {n} 位", q0: "您是下一位",
+      qw: "預計等待約 {n} 分鐘", qs: "　", serving: "{n} 為您服務", pre: "您的資料",
+      name: "姓名", email: "Email", phone: "電話", topic: "問題類型", none: "請選擇",
+      e_contact_required: "請留下 Email 或電話", e_unknown_topic: "請選擇問題類型",
+      e_invalid_input: "請檢查您填寫的資料"
     },
     en: {
       open: "Open chat", close: "Close", title: "Chat", message: "Message",
@@ -32,8 +36,13 @@
       connecting: "Connecting…", reconnecting: "Reconnecting…",
       offline: "You're offline. Messages will be sent when you're back.", sending: "Sending…",
       read: "Read", typing: "Agent is typing…", failed: "Not sent. Tap to retry",
-      agent: "Agent", forbidden: "This site can't use this chat.",
-      error: "Something went wrong. Please try again.", unread: "new messages"
+      forbidden: "This site can't use this chat.",
+      error: "Something went wrong. Please try again.", unread: "new messages",
+      qn: "Your number: ", qa: "{n} people ahead of you", qa1: "1 person ahead of you",
+      q0: "You're next", qw: "about {n} min wait", qs: " · ", serving: "You're chatting with {n}",
+      pre: "Your details", name: "Name", email: "Email", phone: "Phone", topic: "Topic",
+      none: "Choose…", e_contact_required: "Please leave an email or a phone number",
+      e_unknown_topic: "Please choose a topic", e_invalid_input: "Please check the details you entered"
     }
   };
   function pickLocale() {
@@ -52,6 +61,7 @@
   } catch (e) { /* storage blocked: the widget still works for this page view */ }
   function save() {
     try { localStorage.setItem(STORE, JSON.stringify(st)); } catch (e) { /* see above */ }
+    syncPre();
   }
 
   // ---- DOM ----
@@ -62,13 +72,14 @@
     "font:14px/1.45 system-ui,-apple-system,'Segoe UI','Noto Sans TC','PingFang TC'," +
     "'Microsoft JhengHei',sans-serif,'Apple Color Emoji','Segoe UI Emoji','Noto Color Emoji';" +
     "color:#1f2328}" +
-    "button,textarea{font:inherit;color:inherit}" +
+    "button,textarea,input,select{font:inherit;color:inherit}" +
     ".l{width:56px;height:56px;border-radius:50%;border:0;background:var(--c);color:var(--f);" +
     "cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center;" +
     "position:relative;padding:0}" +
     ".l svg{width:28px;height:28px;fill:currentColor}" +
     "button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
-    "textarea:focus{outline:none;border-color:var(--c);box-shadow:0 0 0 1px var(--c)}" +
+    "textarea:focus,input:focus,select:focus{outline:none;border-color:var(--c);" +
+    "box-shadow:0 0 0 1px var(--c)}" +
     ".b{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;" +
     "background:#dc2626;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}" +
     ".p{position:fixed;right:20px;bottom:88px;width:360px;height:520px;" +
@@ -76,8 +87,9 @@
     "box-shadow:0 10px 40px rgba(0,0,0,.25);display:flex;flex-direction:column}" +
     "header{background:var(--c);color:var(--f);padding:12px 14px;display:flex;" +
     "align-items:center;gap:8px}" +
-    "h2{font-size:16px;margin:0;flex:1;font-weight:600;overflow:hidden;text-overflow:ellipsis;" +
-    "white-space:nowrap}" +
+    ".c{flex:1;min-width:0}" +
+    "h2,.a{margin:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}" +
+    "h2{font-size:16px;font-weight:600}.a{font-size:12px}" +
     ".x{background:none;border:0;font-size:22px;line-height:1;cursor:pointer;color:inherit;" +
     "padding:2px 6px;border-radius:6px}" +
     ".s{font-size:12px;padding:4px 12px;background:#fef3c7;color:#78350f}" +
@@ -93,6 +105,15 @@
     ".i{font-size:11px;color:#6e7781;margin:2px 4px 0;display:flex;gap:6px}" +
     ".i button{background:none;border:0;padding:0;color:#dc2626;cursor:pointer;font-size:11px}" +
     ".y{font-size:12px;color:#57606a;padding:2px 14px 4px;background:#f6f7f9;font-style:italic}" +
+    ".k{font-size:12px;padding:6px 12px;background:#eef2ff;color:#1e3a8a}" +
+    ".r{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}" +
+    ".r button{background:#fff;border:1px solid var(--c);border-radius:14px;padding:4px 12px;" +
+    "cursor:pointer}" +
+    ".f{display:grid;grid-template-columns:auto 1fr;gap:6px 8px;align-items:center;" +
+    "padding:8px 10px;border-top:1px solid #e5e7eb;font-size:13px}" +
+    ".f input,.f select{border:1px solid #d0d7de;border-radius:8px;padding:5px 8px;" +
+    "background:#fff;min-width:0}" +
+    ".e{grid-column:1/-1;color:#b91c1c}.e:empty{display:none}" +
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb;background:#fff;" +
     "align-items:flex-end}" +
     "textarea{flex:1;resize:none;border:1px solid #d0d7de;border-radius:10px;padding:8px 10px;" +
@@ -120,7 +141,10 @@
   var panel = wrap.appendChild(attrs(h("div", "p"), { id: "p", role: "dialog" }));
   panel.hidden = true;
   var header = panel.appendChild(h("header"));
-  var titleEl = header.appendChild(attrs(h("h2", null, T.title), { id: "h" }));
+  var heading = header.appendChild(h("div", "c"));
+  var titleEl = heading.appendChild(attrs(h("h2", null, T.title), { id: "h" }));
+  var whoEl = heading.appendChild(h("div", "a"));
+  whoEl.hidden = true;
   attrs(panel, { "aria-labelledby": "h" });
   var closeBtn = header.appendChild(
     attrs(h("button", "x", "×"), { type: "button", "aria-label": T.close })
@@ -135,6 +159,17 @@
   greetEl.hidden = true;
   var typingEl = panel.appendChild(h("div", "y", T.typing));
   typingEl.hidden = true;
+  // The customer's place in the queue, read out by screen readers as it changes.
+  var queueEl = panel.appendChild(
+    attrs(h("div", "k"), { role: "status", "aria-live": "polite", "data-kefu-queue": "" })
+  );
+  queueEl.hidden = true;
+  // The pre-chat form (built from the inbox configuration), sent with the first message.
+  var preEl = panel.appendChild(attrs(h("div", "f"), { role: "group", "aria-label": T.pre }));
+  preEl.hidden = true;
+  var preCfg = null;
+  var preIn = {};
+  var preErr = null;
   var form = panel.appendChild(h("form"));
   var ta = form.appendChild(
     attrs(h("textarea"), {
@@ -172,6 +207,9 @@
   var agentRead = 0;
   var readSent = 0;
   var isOpen = false;
+  var inboxName = T.title;
+  var chips = null; // quick-reply buttons, under the latest automatic reply that has some
+  var chipsSeq = 0;
 
   var timeFmt = new Intl.DateTimeFormat(LOCALE, { hour: "2-digit", minute: "2-digit" });
   var dayFmt = new Intl.DateTimeFormat(LOCALE, { month: "numeric", day: "numeric" });
@@ -188,7 +226,8 @@
 
   function makeItem(me, name, text, at) {
     var it = { me: me, seq: null, el: h("div", me ? "m me" : "m") };
-    if (!me) it.el.appendChild(h("div", "n", name || T.agent));
+    // Automatic replies have no sender name: the inbox's (.z: set again on config).
+    if (!me) it.el.appendChild(h("div", name ? "n" : "n z", name || inboxName));
     it.el.appendChild(h("div", "t", text)); // textContent: customer and agent text is never HTML
     var info = it.el.appendChild(h("div", "i"));
     it.time = info.appendChild(h("span", null, stamp(at)));
@@ -230,14 +269,40 @@
     }
     setSeq(it, m.seq, m.created_at);
     if (m.client_msg_id) dequeue(m.client_msg_id);
-    if (!me) {
+    if (me) {
+      if (m.seq > chipsSeq) dropChips();
+    } else {
       if (m.seq > lastAgentSeq) lastAgentSeq = m.seq;
       showTyping(false);
+      if ((m.quick_replies || []).length && m.seq > chipsSeq && !answered(m.seq)) {
+        offerChips(it, m);
+      }
     }
     paintRead();
     unread();
     if (stick || me) toBottom();
     sendRead();
+  }
+
+  // Quick replies: a click sends the label as the visitor's answer.
+  function offerChips(it, m) {
+    dropChips();
+    chipsSeq = m.seq;
+    chips = it.el.insertBefore(h("div", "r"), it.info);
+    m.quick_replies.forEach(function (q) {
+      var b = chips.appendChild(attrs(h("button", null, q.label), { type: "button" }));
+      b.onclick = function () {
+        say(q.label);
+        ta.focus();
+      };
+    });
+  }
+  function dropChips() {
+    if (chips) chips.remove();
+    chips = null;
+  }
+  function answered(seq) {
+    return items.some(function (it) { return it.me && (it.seq == null || it.seq > seq); });
   }
 
   function addPending(p) {
@@ -280,7 +345,39 @@
     items.forEach(function (it) { if (it.seq != null) it.el.remove(); });
     items = items.filter(function (it) { return it.seq == null; });
     bySeq = {};
-    lastSeq = lastAgentSeq = agentRead = readSent = 0;
+    lastSeq = lastAgentSeq = agentRead = readSent = chipsSeq = 0;
+    chips = null;
+    who(null);
+  }
+
+  // ---- the queue and the agent ----
+  var qv = 0; // queue.updated frames seen: a /session answer older than a frame is ignored
+  var qFresh = false; // the queue shown is current (a session read since the socket opened)
+  var cSeq = 0; // last_seq of the conversation state shown: older answers are ignored
+  var served = false;
+  function showQueue(q) {
+    if (served) q = null;
+    var n = q && q.ahead;
+    var stick = nearBottom();
+    queueEl.textContent = q
+      ? [
+        q.queue_number != null ? T.qn + q.queue_number : "",
+        n ? (n === 1 && T.qa1) || T.qa.replace("{n}", n) : T.q0,
+        q.wait_minutes != null ? T.qw.replace("{n}", q.wait_minutes) : ""
+      ].filter(String).join(T.qs)
+      : "";
+    queueEl.hidden = !q;
+    if (stick) toBottom(); // the log got shorter or taller
+  }
+  /** The agent serving the visitor, from /session or a conversation.updated frame. */
+  function who(c) {
+    if (c && c.last_seq < cSeq) return;
+    cSeq = c ? c.last_seq : 0;
+    var done = c && c.status === "resolved";
+    var name = c && !done && c.assignee_name;
+    whoEl.textContent = name ? T.serving.replace("{n}", name) : "";
+    whoEl.hidden = !(served = !!name);
+    if (name || !c || done) showQueue(null);
   }
 
   // "Read" goes under the visitor's last message the agent has read.
@@ -328,6 +425,7 @@
         if (r.ok) return j;
         var e = new Error((j.error && j.error.message) || String(r.status));
         e.status = r.status;
+        e.code = j.error && j.error.code;
         throw e;
       });
     });
@@ -346,9 +444,11 @@
     return sessionP;
   }
   function loadSession() {
+    var at = qv;
     return api("GET", "/session").then(
       function (r) {
         sessionLoaded = true;
+        qFresh = true;
         var c = r.conversation;
         if (!c) {
           if (st.c) reset(true);
@@ -360,6 +460,8 @@
           save();
         }
         convStatus = c.status;
+        who(c);
+        if (at === qv) showQueue(c.queue);
         if (c.contact_last_read_seq > readSent) readSent = c.contact_last_read_seq;
         r.messages.forEach(upsert);
         setAgentRead(c.agent_last_read_seq);
@@ -446,6 +548,7 @@
       ws = null;
       ready = false;
       inflight = null; // resent after reconnecting; the server de-duplicates on client_msg_id
+      qFresh = false; // queue.updated frames may be missed until the next session read
       clearTimeout(ackTimer);
       clearInterval(beat);
       if (e.code === 4401) {
@@ -481,6 +584,7 @@
         break;
       case "resumed":
         ready = true;
+        if (!qFresh && st.c) loadSession();
         showConn();
         pump();
         sendRead();
@@ -501,6 +605,13 @@
         if (mine) {
           convStatus = f.conversation.status;
           setAgentRead(f.conversation.agent_last_read_seq);
+          who(f.conversation); // its `queue` is not set here: queue.updated frames tell
+        }
+        break;
+      case "queue.updated":
+        if (mine) {
+          qv++;
+          showQueue(f.queue);
         }
         break;
       case "error":
@@ -557,7 +668,7 @@
     if (inflight || !st.q.length || forbidden) return;
     var p = st.q[0];
     if (!byCmid[p.id]) addPending(p);
-    if (st.t) {
+    if (st.t && !p.pre) {
       if (!ws) connect();
       if (!ready) return;
       inflight = p.id;
@@ -565,11 +676,12 @@
       ackTimer = setTimeout(drop, 15000); // no ack: assume the socket is dead, reconnect, resend
       return;
     }
-    // The first message creates the visitor over HTTP; the socket needs the token it returns.
+    // The first message (with the pre-chat form) creates the visitor over HTTP; the socket
+    // needs the token it returns.
     if (navigator.onLine === false) return showConn();
     inflight = p.id;
     showConn();
-    api("POST", "/messages", { text: p.text, client_msg_id: p.id }).then(
+    api("POST", "/messages", { text: p.text, client_msg_id: p.id, prechat: p.pre }).then(
       function (r) {
         inflight = null;
         attempt = 0;
@@ -578,13 +690,25 @@
         save();
         upsert(r.message);
         setAgentRead(r.conversation.agent_last_read_seq);
+        who(r.conversation);
         connect();
       },
       function (e) {
         inflight = null;
         if (e.status === 403) return forbid();
         if (e.status >= 400 && e.status < 500 && e.status !== 429 && e.status !== 408) {
-          failed(p.id);
+          if (p.pre && e.status === 422) {
+            // The form was refused: the message goes back in the box, the reason under the form.
+            var it = byCmid[p.id];
+            items.splice(items.indexOf(it), 1);
+            it.el.remove();
+            dequeue(p.id);
+            if (!ta.value) ta.value = p.text;
+            preErr.textContent = T["e_" + e.code] || e.message;
+            var field = e.code === "contact_required" ? preIn.email || preIn.phone : preIn.topic;
+            (field || ta).focus();
+          } else failed(p.id);
+          showConn();
           return pump();
         }
         retry();
@@ -605,7 +729,16 @@
     ta.value = "";
     grow();
     stopTyping();
+    say(text);
+  }
+  function say(text) {
     var p = { id: uid(), text: text, at: new Date().toISOString() };
+    if (!preEl.hidden) {
+      p.pre = {};
+      for (var k in preIn) if (preIn[k].value.trim()) p.pre[k] = preIn[k].value.trim();
+      preErr.textContent = "";
+    }
+    dropChips();
     st.q.push(p);
     save();
     addPending(p);
@@ -720,7 +853,9 @@
     configLoaded = true;
     api("GET", "/config", null, true).then(
       function (c) {
-        titleEl.textContent = c.name || T.title;
+        titleEl.textContent = inboxName = c.name || T.title;
+        root.querySelectorAll(".z").forEach(function (e) { e.textContent = inboxName; });
+        if (c.prechat) buildPre(c.prechat);
         greetText.textContent = c.greeting || "";
         greetEl.hidden = !c.greeting;
         if (/^#[0-9a-f]{6}$/i.test(c.color || "")) {
@@ -736,6 +871,38 @@
         else configLoaded = false;
       }
     );
+  }
+
+  // ---- the pre-chat form: shown until the first message (with its answers) is on its way ----
+  function buildPre(cfg) {
+    preCfg = cfg;
+    preEl.textContent = "";
+    preIn = {};
+    function label(key, text) {
+      preEl.appendChild(attrs(h("label", null, text), { for: "k-" + key }));
+    }
+    [["name", "text", "name"], ["email", "email", "email"], ["phone", "tel", "tel"]].forEach(
+      function (f) {
+        if (!cfg["ask_" + f[0]]) return;
+        label(f[0], T[f[0]]);
+        preIn[f[0]] = preEl.appendChild(
+          attrs(h("input"), { id: "k-" + f[0], type: f[1], autocomplete: f[2], maxlength: "200" })
+        );
+      }
+    );
+    if (cfg.topics.length) {
+      label("topic", T.topic);
+      var sel = (preIn.topic = preEl.appendChild(attrs(h("select"), { id: "k-topic" })));
+      sel.appendChild(attrs(h("option", null, T.none), { value: "" }));
+      cfg.topics.forEach(function (t) {
+        sel.appendChild(attrs(h("option", null, t.label), { value: t.key }));
+      });
+    }
+    preErr = preEl.appendChild(attrs(h("div", "e"), { role: "alert" }));
+    syncPre();
+  }
+  function syncPre() {
+    preEl.hidden = !preCfg || !!st.c || st.q.some(function (p) { return p.pre; });
   }
 
   // ---- start: a page view costs one GET config; the socket waits for a conversation ----

@@ -1,9 +1,11 @@
-// Admin: agents — list, create (email, name, password, role, locale), change role,
+// Agents: the live board (presence, load, capacity, skills) for supervisors and admins, and for
+// admins the accounts — list, create (email, name, password, role, locale), change role,
 // deactivate / reactivate.
 
 import { api } from "../api.js";
 import { guard, h, labelled, mount, toast } from "../dom.js";
 import { LOCALES, t } from "../i18n.js";
+import { agentsBoard } from "./board.js";
 
 const ROLES = ["agent", "supervisor", "admin"];
 
@@ -16,9 +18,17 @@ function roleSelect(value, attrs = {}) {
 }
 
 export async function renderAgents(container, ctx) {
+  const accounts = h("div", { class: "accounts" });
+  const admin = ctx.me.role === "admin";
+  mount(container, h("h1", { text: t("admin.agents") }), agentsBoard(ctx), admin ? accounts : null);
+  if (admin) await renderAccounts(accounts, ctx);
+}
+
+async function renderAccounts(container, ctx) {
   const users = await guard(api.users());
   if (!users) return;
   ctx.users = users;
+  ctx.roster.scheduleRefresh(); // names, roles and deactivations show on the board too
   const rows = users.map((user) => {
     const isSelf = user.id === ctx.me.id;
     const role = roleSelect(user.role, {
@@ -27,7 +37,7 @@ export async function renderAgents(container, ctx) {
       onchange: async () => {
         const updated = await guard(api.updateUser(user.id, { role: role.value }));
         if (updated) toast(t("admin.saved"), "ok");
-        await renderAgents(container, ctx);
+        await renderAccounts(container, ctx);
       },
     });
     const toggle = h("button", {
@@ -38,7 +48,7 @@ export async function renderAgents(container, ctx) {
       onclick: async () => {
         const updated = await guard(api.updateUser(user.id, { is_active: !user.is_active }));
         if (updated) toast(t("admin.saved"), "ok");
-        await renderAgents(container, ctx);
+        await renderAccounts(container, ctx);
       },
     });
     return h(
@@ -53,10 +63,10 @@ export async function renderAgents(container, ctx) {
   });
   mount(
     container,
-    h("h1", { text: t("admin.agents") }),
     h(
-      "div",
-      { class: "card table-card" },
+      "section",
+      { class: "card table-card", "aria-labelledby": "accounts-title" },
+      h("h2", { id: "accounts-title", class: "card-head", text: t("board.accounts") }),
       h(
         "table",
         { class: "table" },
@@ -107,7 +117,7 @@ function agentForm(container, ctx) {
     );
     if (!created) return;
     toast(t("admin.created"), "ok");
-    await renderAgents(container, ctx);
+    await renderAccounts(container, ctx);
   };
   return h(
     "form",

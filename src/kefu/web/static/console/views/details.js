@@ -1,8 +1,13 @@
-// The conversation header's actions (assign, resolve / reopen) and the details sidebar.
+// The conversation header's actions (assign, priority, transfer, resolve / reopen) and the
+// details sidebar (team, tags, skills, queue number, SLA clocks).
 
 import { api } from "../api.js";
 import { clockTime, contactName, guard, h } from "../dom.js";
 import { t } from "../i18n.js";
+import { selectOf } from "./forms.js";
+import { isLead, openTransfer } from "./transfer.js";
+
+export const PRIORITIES = ["urgent", "high", "normal", "low"];
 
 /** Agents who may take a conversation of `inboxId`: active inbox members (and the assignee). */
 export function assignableUsers(ctx, conv) {
@@ -33,6 +38,15 @@ export function actionsView(ctx, conv, onChanged) {
       ),
     ),
   );
+  const priority = selectOf(
+    PRIORITIES.map((p) => [p, t(`priority.${p}`)]),
+    conv.priority,
+    {
+      id: "priority-select",
+      class: `priority-select priority-${conv.priority}`,
+      onchange: () => apply(api.setPriority(conv.id, priority.value)),
+    },
+  );
   const mine = conv.assignee && conv.assignee.id === ctx.me.id;
   const buttons = [];
   if (!mine) {
@@ -43,6 +57,19 @@ export function actionsView(ctx, conv, onChanged) {
         "data-action": "assign-me",
         text: t("conv.assignMe"),
         onclick: () => apply(api.assign(conv.id, ctx.me.id)),
+      }),
+    );
+  }
+  // Agents may transfer only their own or unassigned conversations; leads any (server-checked).
+  if (conv.status !== "resolved" && (isLead(ctx) || !conv.assignee || mine)) {
+    buttons.push(
+      h("button", {
+        type: "button",
+        class: "btn btn-ghost",
+        "data-action": "transfer",
+        "aria-haspopup": "dialog",
+        text: t("transfer.open"),
+        onclick: () => openTransfer(ctx, conv, onChanged),
       }),
     );
   }
@@ -87,14 +114,33 @@ export function actionsView(ctx, conv, onChanged) {
       h("label", { for: "assignee-select", class: "sr-only", text: t("conv.assignee") }),
       select,
     ),
+    h(
+      "div",
+      { class: "assign" },
+      h("label", { for: "priority-select", text: t("conv.priority") }),
+      priority,
+    ),
     buttons,
+  );
+}
+
+/** The conversation's tags as chips (null when it has none). */
+export function tagChips(conv) {
+  if (!conv.tags || !conv.tags.length) return null;
+  return h(
+    "ul",
+    { class: "chips tags", "aria-label": t("conv.tags") },
+    conv.tags.map((tag) => h("li", { class: "chip chip-tag", text: tag })),
   );
 }
 
 export function detailsView(ctx, conv) {
   const inbox = ctx.inboxes.find((i) => i.id === conv.inbox_id);
+  const team = (ctx.teams || []).find((tm) => tm.id === conv.team_id);
+  const teamName = team ? team.name : conv.team_id ? `#${conv.team_id}` : t("conv.noTeam");
   const row = (label, value, cls = "") =>
     value ? [h("dt", { text: label }), h("dd", { class: cls, text: value })] : null;
+  const waiting = conv.queued_at && !conv.assignee && conv.status !== "resolved";
   return h(
     "aside",
     { class: "details", "aria-labelledby": "details-title" },
@@ -116,7 +162,22 @@ export function detailsView(ctx, conv) {
       row(t("conv.status"), t(`status.${conv.status}`), `status-text status-${conv.status}`),
       row(t("conv.assignee"), conv.assignee ? conv.assignee.name : t("conv.unassigned")),
       row(t("conv.inbox"), inbox ? inbox.name : null),
+      row(t("conv.team"), teamName, "conv-team"),
+      row(
+        t("conv.priority"),
+        t(`priority.${conv.priority}`),
+        `priority-text priority-${conv.priority}`,
+      ),
+      conv.tags && conv.tags.length
+        ? [h("dt", { text: t("conv.tags") }), h("dd", { class: "conv-tags" }, tagChips(conv))]
+        : null,
+      row(t("conv.skills"), (conv.required_skills || []).join(", ")),
+      row(t("conv.topic"), conv.topic),
+      waiting && conv.queue_number !== null
+        ? row(t("conv.queueNumber"), t("conv.queueWaiting", { n: conv.queue_number }))
+        : null,
       row(t("conv.created"), clockTime(conv.created_at)),
     ),
+    h("div", { class: "sla-slot" }),
   );
 }

@@ -1,9 +1,10 @@
-// Admin: inboxes — create / edit (name, greeting, colour, allowed origins, team, members) and
-// the embed snippet with a Copy button.
+// Admin: inboxes — create / edit (name, greeting, colour, allowed origins, team, members), the
+// embed snippet with a Copy button, and a link to each inbox's routing settings.
 
 import { api } from "../api.js";
 import { guard, h, labelled, mount, toast } from "../dom.js";
 import { t } from "../i18n.js";
+import { formActions } from "./forms.js";
 import { memberPicker } from "./members.js";
 
 export async function renderInboxes(container, ctx, editingId = null) {
@@ -39,6 +40,12 @@ export async function renderInboxes(container, ctx, editingId = null) {
             "aria-label": `${t("admin.embed")}: ${inbox.name}`,
             text: t("admin.embed"),
             onclick: () => showSnippet(snippetHost, inbox),
+          }),
+          h("a", {
+            class: "btn btn-ghost",
+            href: `#/routing/${inbox.id}`,
+            "aria-label": `${t("routing.title")}: ${inbox.name}`,
+            text: t("routing.title"),
           }),
           h("button", {
             type: "button",
@@ -148,22 +155,6 @@ function inboxForm(container, ctx, users, teams, inbox) {
       labelled(t("admin.color"), color),
     ),
     members.el,
-    h(
-      "div",
-      { class: "form-actions" },
-      h("button", {
-        type: "submit",
-        class: "btn btn-primary",
-        text: inbox ? t("admin.save") : t("admin.create"),
-      }),
-      inbox
-        ? h("button", {
-            type: "button",
-            class: "btn btn-ghost",
-            text: t("admin.cancel"),
-            onclick: () => renderInboxes(container, ctx),
-          })
-        : null,
-    ),
+    formActions({ editing: !!inbox, onCancel: () => renderInboxes(container, ctx) }),
   );
 }

@@ -1,9 +1,10 @@
 // The conversation list: filters (mine / unassigned / all × status), unread counts, previews,
-// relative times, "load more" by cursor, and live updates from socket events.
+// relative times, priority / queue number / tags, "load more" by cursor, and live updates.
 
 import { api } from "../api.js";
 import { contactName, guard, h, mount, relativeTime } from "../dom.js";
 import { t } from "../i18n.js";
+import { priorityPill } from "./queue.js";
 
 const ASSIGNEE_FILTERS = ["mine", "unassigned", "all"];
 const STATUSES = ["open", "pending", "resolved"];
@@ -233,8 +234,21 @@ export class ConversationList {
           conv.assignee
             ? h("span", { class: "conv-assignee", text: conv.assignee.name })
             : null,
+          flags(conv),
         ),
       ),
     );
   }
+}
+
+/** Priority (unless normal), a waiting conversation's queue number, and tags. */
+function flags(conv) {
+  const items = [];
+  if (conv.priority && conv.priority !== "normal") items.push(priorityPill(conv.priority));
+  if (conv.queued_at && !conv.assignee && conv.queue_number !== null && conv.status !== "resolved") {
+    const text = t("conv.queueWaiting", { n: conv.queue_number });
+    items.push(h("span", { class: "pill pill-queue", text }));
+  }
+  for (const tag of conv.tags || []) items.push(h("span", { class: "chip chip-tag", text: tag }));
+  return items.length ? h("span", { class: "conv-flags" }, items) : null;
 }

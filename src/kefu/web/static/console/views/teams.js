@@ -3,11 +3,13 @@
 import { api } from "../api.js";
 import { guard, h, labelled, mount, toast } from "../dom.js";
 import { t } from "../i18n.js";
+import { formActions } from "./forms.js";
 import { memberPicker } from "./members.js";
 
 export async function renderTeams(container, ctx, editingId = null) {
   const [teams, users] = await Promise.all([guard(api.teams()), guard(api.users())]);
   if (!teams || !users) return;
+  ctx.teams = teams;
   const names = new Map(users.map((u) => [u.id, u.name]));
   const editing = teams.find((team) => team.id === editingId) || null;
   mount(
@@ -80,22 +82,6 @@ function teamForm(container, ctx, users, team) {
       labelled(t("admin.description"), description),
     ),
     members.el,
-    h(
-      "div",
-      { class: "form-actions" },
-      h("button", {
-        type: "submit",
-        class: "btn btn-primary",
-        text: team ? t("admin.save") : t("admin.create"),
-      }),
-      team
-        ? h("button", {
-            type: "button",
-            class: "btn btn-ghost",
-            text: t("admin.cancel"),
-            onclick: () => renderTeams(container, ctx),
-          })
-        : null,
-    ),
+    formActions({ editing: !!team, onCancel: () => renderTeams(container, ctx) }),
   );
 }

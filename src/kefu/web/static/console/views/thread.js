@@ -4,11 +4,15 @@
 import { api } from "../api.js";
 import { contactName, guard, h, mount, toast, uuid } from "../dom.js";
 import { t } from "../i18n.js";
+import { coalesce } from "../live.js";
 import { Composer } from "./composer.js";
-import { actionsView, detailsView } from "./details.js";
+import { actionsView, detailsView, tagChips } from "./details.js";
 import { messageView } from "./messages.js";
+import { slaBadge, slaList } from "./sla.js";
 
 const TYPING_TTL_MS = 7000;
+const SLA_TICK_MS = 15000;
+const NEXT_DUE_REFETCH_MS = 6000; // the worker fills next-response due times every ~5 s
 
 export class Thread {
   constructor(ctx) {
@@ -27,7 +31,22 @@ export class Thread {
         ctx.socket.send({ type: "typing", conversation_id: this.conv.id, on, private: isPrivate }),
     });
     this.el = h("div", { class: "thread-wrap" });
+    this.breached = new Map(); // SLA kind -> due time (ms) reported breached, open conversation
     document.addEventListener("visibilitychange", () => this.markRead());
+    setInterval(() => this.renderSla(), SLA_TICK_MS); // "due in …" counts down, then overdue
+    this.refetchSoon = coalesce(() => this.refetch(), NEXT_DUE_REFETCH_MS);
+  }
+
+  /** Reload the open conversation's fields (SLA due times the server set without an event). */
+  async refetch() {
+    if (!this.conv) return;
+    const id = this.conv.id;
+    try {
+      const fresh = await api.conversation(id);
+      if (this.conv && this.conv.id === id) this.conversationUpdated(fresh);
+    } catch {
+      // the next conversation.updated or reopening the thread brings them
+    }
   }
 
   get id() {
@@ -37,6 +56,7 @@ export class Thread {
   close() {
     if (this.conv) this.composer.stopTyping();
     this.conv = null;
+    this.breached = new Map();
     this.messages.clear();
     this.typing.clear();
     this.token += 1;
@@ -105,10 +125,49 @@ export class Thread {
         }),
         h("h2", { id: "thread-title", text: contactName(conv.contact) }),
         h("span", { class: `pill status-${conv.status}`, text: t(`status.${conv.status}`) }),
+        h("span", { class: "sla-badge-slot" }),
       ),
+      tagChips(conv),
       actionsView(this.ctx, conv, (updated) => this.conversationUpdated(updated)),
     );
     mount(this.side, detailsView(this.ctx, conv));
+    this.renderSla();
+  }
+
+  /** The SLA badge (header) and clocks (sidebar): redrawn on changes and every few seconds. */
+  renderSla() {
+    if (!this.conv || !this.head) return;
+    const badge = this.head.querySelector(".sla-badge-slot");
+    if (badge) mount(badge, slaBadge(this.conv, this.breached));
+    const list = this.side.querySelector(".sla-slot");
+    if (list) mount(list, slaList(this.conv, this.breached));
+  }
+
+  /**
+   * The response clocks follow the messages (the server sends no conversation.updated for a
+   * reply): an agent's reply meets the first / next response; a customer's message starts a
+   * wait, whose next-response due time the server's worker fills in a few seconds later.
+   */
+  noteResponse(message) {
+    const conv = this.conv;
+    if (message.kind === "outgoing" && message.sender && message.sender.type === "user") {
+      conv.first_reply_at = conv.first_reply_at || message.created_at;
+      conv.waiting_since = null;
+      conv.next_response_due_at = null;
+    } else if (message.kind === "incoming") {
+      conv.waiting_since = conv.waiting_since || message.created_at;
+      const tracked = conv.first_response_due_at || conv.resolution_due_at; // the SLA is on
+      if (tracked && conv.first_reply_at && !conv.next_response_due_at) this.refetchSoon();
+    } else return;
+    this.renderSla();
+  }
+
+  /** `sla.breached` for the open conversation: mark the clock overdue, then refetch its dues. */
+  async slaBreached(frame) {
+    if (!this.conv || frame.conversation_id !== this.conv.id) return;
+    this.breached.set(frame.kind, new Date(frame.due_at).getTime());
+    this.renderSla();
+    await this.refetch();
   }
 
   renderMessages({ toBottom = false, keepFromBottom = null } = {}) {
@@ -202,6 +261,7 @@ export class Thread {
     if (!this.conv || frame.conversation_id !== this.conv.id) return;
     if (this.messages.has(frame.seq) && before === this.pending.length) return; // dedupe by seq
     this.messages.set(frame.seq, message);
+    this.noteResponse(message);
     if (message.kind === "incoming") this.typing.delete("contact");
     else if (message.sender && message.sender.id) this.typing.delete(`u${message.sender.id}`);
     this.conv.last_seq = Math.max(this.conv.last_seq, frame.seq);
