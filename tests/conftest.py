@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import hypothesis
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -36,6 +37,13 @@ from kefu.runtime import Runtime
 from kefu.teams.actions import do_create_team
 from kefu.users.actions import do_create_user
 from kefu.users.models import User
+
+# The suite shares two cores with browsers and servers: slow example generation is the machine's
+# load, not a problem of the strategies.
+hypothesis.settings.register_profile(
+    "kefu", suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("kefu")
 
 PG_URL = os.environ.get("KEFU_TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"

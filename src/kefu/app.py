@@ -34,9 +34,11 @@ from kefu.web.pages import STATIC
 log = logging.getLogger(__name__)
 
 
-def _error_response(request: Request, status: int, code: str, message: str) -> JSONResponse:
+def _error_response(
+    request: Request, status: int, code: str, message: str, **params: object
+) -> JSONResponse:
     locale = pick_locale(request.headers.get("accept-language"))
-    text = translate(code, locale, message)
+    text = translate(code, locale, message, **params)
     return JSONResponse({"error": {"code": code, "message": text}}, status_code=status)
 
 
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(KefuError)
     async def kefu_error(request: Request, exc: KefuError) -> JSONResponse:
-        response = _error_response(request, exc.status_code, exc.code, exc.message)
+        response = _error_response(request, exc.status_code, exc.code, exc.message, **exc.details)
         if isinstance(exc, RateLimited):
             response.headers["retry-after"] = str(exc.retry_after)
         return response
@@ -84,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         message = f"{where}: {first.get('msg', 'invalid')}" if where else "Invalid request."
-        return _error_response(request, 422, "invalid_input", message)
+        return _error_response(request, 422, "invalid_input", message, detail=message)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

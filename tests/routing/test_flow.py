@@ -112,9 +112,11 @@ async def test_queue_capacity_and_resolve_moves_the_queue(
     c3 = await latest(admin)
     assert c3["assignee"] is None and c3["queue_number"] == 3
     assert "您的號碼是 3" in auto_replies(c3)[1]
+    assert c3["last_message_preview"] == "third"  # the customer's words, not the auto reply
 
     queue = (await mei.get("/api/v1/queue")).json()
     assert [(q["queue_number"], q["position"]) for q in queue] == [(2, 1), (3, 2)]
+    assert queue[1]["contact_id"] == c3["contact"]["id"]
     session = await client.get(
         f"/api/v1/widget/{workspace.inbox.public_key}/session",
         headers={"x-kefu-visitor": third["visitor_token"], "origin": "https://shop.example.com"},

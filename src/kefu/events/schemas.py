@@ -94,8 +94,9 @@ class AgentUpdated(_Strict):
     type: Literal["agent.updated"]
     user_id: int
     presence: Literal["online", "busy", "away", "offline"]
-    max_conversations: int | None
     skills: list[str]
+    # Only to supervisors, admins and the agent themself; absent for other agents.
+    max_conversations: int | None = None
 
 
 class AgentQueueUpdated(_Strict):

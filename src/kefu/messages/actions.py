@@ -64,11 +64,13 @@ async def append_message(
     the message unless the sender already sent this client_msg_id (then DuplicateSend)."""
     now = utcnow()
     values: dict[str, Any] = {"last_seq": Conversation.last_seq + 1, "last_activity_at": now}
-    if kind in ("incoming", "outgoing"):
+    by_person = kind == "incoming" or (kind == "outgoing" and isinstance(actor, AgentPrincipal))
+    clocks_before = (conversation.first_reply_at, conversation.next_response_due_at)
+    if by_person:  # the list shows what a person said, not the automatic reply after it
         values["last_message_preview"] = text[:PREVIEW_CHARS]
     if kind == "incoming":
         values["waiting_since"] = func.coalesce(Conversation.waiting_since, now)
-    elif kind == "outgoing" and isinstance(actor, AgentPrincipal):
+    elif by_person:
         # A person answered (automatic replies do not count): the response clocks stop.
         values["first_reply_at"] = func.coalesce(Conversation.first_reply_at, now)
         values["waiting_since"] = None
@@ -102,8 +104,11 @@ async def append_message(
         ("routing_state", row.routing_state),
     ):
         set_committed_value(conversation, name, value)
-    if "last_message_preview" in values:
+    if by_person:
         set_committed_value(conversation, "last_message_preview", values["last_message_preview"])
+    if kind == "outgoing" and by_person and clocks_before != (row.first_reply_at, None):
+        # Consoles show SLA due times: tell them this reply met them.
+        send_event_on_commit(session, events.conversation_changed(conversation))
 
     fields: dict[str, Any] = {
         "conversation_id": conversation.id,

@@ -66,10 +66,17 @@ async def console_socket(ws: WebSocket) -> None:
         return
     async with runtime.db.read() as session:
         inbox_ids = await member_inbox_ids(session=session, user_id=actor.user_id)
-    conn = Connection(ws, user_id=actor.user_id, is_admin=actor.is_admin, inbox_ids=inbox_ids)
+    conn = Connection(
+        ws,
+        user_id=actor.user_id,
+        is_admin=actor.is_admin,
+        is_lead=actor.user.role in ("admin", "supervisor"),
+        inbox_ids=inbox_ids,
+    )
+    # hello first, before any event can be queued for the socket.
+    conn.send_now({"type": "hello", "user_id": actor.user_id, "node": runtime.settings.node_name})
     runtime.hub.add(conn)
     await _count_consoles(runtime, actor.user_id)
-    conn.send_now({"type": "hello", "user_id": actor.user_id, "node": runtime.settings.node_name})
     try:
         while True:
             raw = await ws.receive_text()
@@ -117,8 +124,8 @@ async def widget_socket(ws: WebSocket) -> None:
     # thousands of lookups at once, and the memory of that peak is never given back.
     async with runtime.connect_lookups, runtime.db.read() as session:
         conn.conversation_id = await get_open_conversation_id(session=session, visitor=visitor)
-    runtime.hub.add(conn)
     conn.send_now({"type": "hello", "node": runtime.settings.node_name})
+    runtime.hub.add(conn)
     try:
         while True:
             raw = await ws.receive_text()

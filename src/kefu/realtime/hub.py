@@ -34,6 +34,7 @@ class Connection:
         "ws",
         "user_id",
         "is_admin",
+        "is_lead",
         "inbox_ids",
         "contact_id",
         "_pending",
@@ -49,12 +50,14 @@ class Connection:
         *,
         user_id: int | None = None,
         is_admin: bool = False,
+        is_lead: bool = False,
         inbox_ids: Iterable[int] = (),
         contact_id: int | None = None,
     ) -> None:
         self.ws = ws
         self.user_id = user_id
         self.is_admin = is_admin
+        self.is_lead = is_lead or is_admin  # supervisors and admins see colleagues' capacity
         self.inbox_ids = set(inbox_ids)
         self.contact_id = contact_id
         self._pending: deque[Frame] = deque()
@@ -147,11 +150,11 @@ class Hub:
         seq = event.agent.get("seq") if event.type == types.MESSAGE_CREATED else None
         if event.type == types.INBOX_CHANGED:
             self._apply_membership(event)
+        if event.type == types.AGENT_UPDATED:
+            self._dispatch_agent_update(event)
+            return
         agents: set[Connection] = set(self.admins)
-        if event.type == types.AGENT_UPDATED:  # presence and capacity: every console shows it
-            for conns in self.by_user.values():
-                agents |= conns
-        elif event.inbox_id is not None:
+        if event.inbox_id is not None:
             agents |= self.by_inbox.get(event.inbox_id, set())
         if agents and event.agent:  # an empty agent payload: for the customer only
             text = orjson.dumps(event.agent).decode()
@@ -165,6 +168,18 @@ class Hub:
                 text = orjson.dumps(event.contact).decode()
                 for conn in visitors:
                     conn.push((key, seq, text))
+
+    def _dispatch_agent_update(self, event: Event) -> None:
+        """Presence and skills go to every console; capacity only to supervisors, admins and
+        the agent themself (as GET /agents/status shows it)."""
+        full = orjson.dumps(event.agent).decode()
+        public = orjson.dumps(
+            {k: v for k, v in event.agent.items() if k != "max_conversations"}
+        ).decode()
+        subject = event.agent["user_id"]
+        for user_id, conns in self.by_user.items():
+            for conn in conns:
+                conn.push((None, None, full if conn.is_lead or user_id == subject else public))
 
     def _apply_membership(self, event: Event) -> None:
         inbox_id = event.agent["inbox_id"]

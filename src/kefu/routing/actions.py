@@ -22,7 +22,7 @@ from kefu.messages.models import Message
 from kefu.routing import sla
 from kefu.routing.assignment import capacity_for, enqueue, lock_agent_state, try_assign
 from kefu.routing.hours import BusinessHours, is_open, next_open
-from kefu.routing.policy import AgentSnapshot, choose_agent
+from kefu.routing.policy import AgentSnapshot, WaitingConversation, choose_agent
 from kefu.routing.queries import (
     agent_snapshots,
     as_waiting,
@@ -30,6 +30,7 @@ from kefu.routing.queries import (
     count_ahead,
     enabled_rules,
     online_slots,
+    reaches,
     waiting_conversations,
 )
 from kefu.routing.rules import RoutingFacts, apply_rules, fold
@@ -315,13 +316,11 @@ async def do_assign_next(session: AsyncSession, *, inbox_ids: list[int] | None =
     ]
     if not free:
         return False
-    offset = 0
-    while True:
-        page = await waiting_conversations(
-            session=session, inbox_ids=auto, limit=DRAIN_PAGE, offset=offset
-        )
-        if not page:
-            return False
+    reach = reaches(free, set(auto))
+    after: WaitingConversation | None = None
+    while page := await waiting_conversations(
+        session=session, reach=reach, limit=DRAIN_PAGE, after=after
+    ):
         for waiting in page:
             inbox_settings = settings[waiting.inbox_id]
             if not choose_agent(
@@ -347,7 +346,8 @@ async def do_assign_next(session: AsyncSession, *, inbox_ids: list[int] | None =
                 continue  # taken, or being assigned by another node
             if await _try_candidates(session, conversation, inbox_settings, free, None):
                 return True
-        offset += DRAIN_PAGE
+        after = page[-1]
+    return False
 
 
 async def do_take_conversation(
@@ -381,7 +381,10 @@ async def do_take_conversation(
         how="take",
     ):
         raise Conflict(
-            f"You already have {capacity} open conversations, your limit.", code="at_capacity"
+            f"You already have {capacity} open conversations, your limit.",
+            code="at_capacity",
+            name="您",
+            capacity=capacity,
         )
     return conversation
 
@@ -444,7 +447,12 @@ async def do_transfer_conversation(
             how="transfer",
             note=note,
         ):
-            raise Conflict(f"{user.name} is at their limit of {capacity}.", code="at_capacity")
+            raise Conflict(
+                f"{user.name} is at their limit of {capacity}.",
+                code="at_capacity",
+                name=user.name,
+                capacity=capacity,
+            )
         return conversation
     team = await session.get(Team, team_id)
     if team is None:

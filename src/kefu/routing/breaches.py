@@ -4,11 +4,12 @@ inbox's consoles (supervisors are alerted)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from kefu.auth.principals import SystemPrincipal
+from kefu.conversations import events
 from kefu.conversations.models import Conversation
 from kefu.db import dialect_insert, utcnow
 from kefu.events import types
@@ -26,27 +27,40 @@ BATCH = 500
 
 async def do_fill_next_response_dues(session: AsyncSession) -> int:
     """Customers who wrote again after an agent's reply wait for a next response: give those
-    conversations their due time (the hot message path only records `waiting_since`)."""
+    conversations their due time (the hot message path only records `waiting_since`). Only
+    inboxes and priorities with a next-response target are read, so conversations without one
+    never crowd out those that have one."""
+    clocks: dict[int, tuple[sla.SlaSettings, BusinessHours]] = {}
+    targeted = []
+    for inbox in await session.scalars(select(Inbox)):
+        settings = routing_settings(inbox)
+        policy = settings.sla
+        priorities = [
+            p for p, t in policy.targets.items() if policy.enabled and t.next_response_minutes
+        ]
+        if priorities:
+            clocks[inbox.id] = (policy, BusinessHours.from_settings(settings.business_hours))
+            targeted.append(
+                and_(Conversation.inbox_id == inbox.id, Conversation.priority.in_(priorities))
+            )
+    if not targeted:
+        return 0
     rows = list(
         await session.scalars(
             select(Conversation)
             .where(
+                or_(*targeted),
                 Conversation.waiting_since.is_not(None),
                 Conversation.first_reply_at.is_not(None),
                 Conversation.next_response_due_at.is_(None),
                 Conversation.status != "resolved",
             )
+            .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
             .limit(BATCH)
         )
     )
-    clocks: dict[int, tuple[sla.SlaSettings, BusinessHours]] = {}
     filled = 0
     for conversation in rows:
-        if conversation.inbox_id not in clocks:
-            inbox = await session.get(Inbox, conversation.inbox_id)
-            assert inbox is not None
-            settings = routing_settings(inbox)
-            clocks[inbox.id] = (settings.sla, BusinessHours.from_settings(settings.business_hours))
         policy, hours = clocks[conversation.inbox_id]
         assert conversation.waiting_since is not None
         due = sla.due_at(
@@ -58,6 +72,7 @@ async def do_fill_next_response_dues(session: AsyncSession) -> int:
         )
         if due is not None:
             conversation.next_response_due_at = due
+            send_event_on_commit(session, events.conversation_changed(conversation))
             filled += 1
     return filled
 

@@ -28,7 +28,8 @@ from kefu.routing.queries import queue_places
 
 log = logging.getLogger(__name__)
 
-ANNOUNCE_INTERVAL = 0.5  # seconds between two announcements for the same inbox
+ANNOUNCE_INTERVAL = 0.5  # seconds between two rounds of announcements
+FULL_ANNOUNCE_EVERY = 30.0  # seconds between two sweeps that re-tell every waiting customer
 RETRIES = 3  # a transaction that loses a deadlock or lock-timeout race is retried
 
 
@@ -37,56 +38,94 @@ class Dispatcher:
         self.db = db
         self.publish = publish
         self._routes: set[int] = set()
-        self._inboxes: set[int] = set()
+        self._drain_wanted = False
         self._task: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
+        # Announcements run on their own task, throttled, so that a busy queue never delays
+        # assignments (and places are computed once per round, not once per kick).
+        self._to_announce: set[int] = set()
+        self._announcer: asyncio.Task[None] | None = None
+        self._announcer_idle = asyncio.Event()
+        self._announcer_idle.set()
+        self._last_round = 0.0
+        self._last_full = time.monotonic()
         # What each waiting customer was last told, per inbox: only changes are sent.
         self._told: dict[int, dict[int, tuple[int, str, VisitorQueueOut]]] = {}
-        self._announced_at: dict[int, float] = {}
         self.assignments = 0  # decisions made by this node (benchmarks read it)
+        self._stopped = False
 
     def kick(self, kicks: set[tuple[int, int | None]]) -> None:
+        if self._stopped:
+            return
         for inbox_id, conversation_id in kicks:
-            self._inboxes.add(inbox_id)
+            self._to_announce.add(inbox_id)
+            self._drain_wanted = True
             if conversation_id is not None:
                 self._routes.add(conversation_id)
-        if self._task is None:
+        if self._task is None and (self._routes or self._drain_wanted):
             self._idle.clear()
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def settle(self) -> None:
-        """Wait until every kick so far has been handled (tests, benchmarks)."""
-        await self._idle.wait()
+        """Wait until every kick so far has been handled and announced (tests, benchmarks)."""
+        while not (self._idle.is_set() and self._announcer_idle.is_set()):
+            await self._idle.wait()
+            await self._announcer_idle.wait()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._stopped = True
+        for name in ("_task", "_announcer"):  # in this order: the first may start the second
+            task: asyncio.Task[None] | None = getattr(self, name)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _run(self) -> None:
         try:
-            while self._routes or self._inboxes:
+            # A kick that arrives while we drain (a resolve here, our own assignments) may have
+            # freed capacity after our last fruitless try: drain again until a round is quiet.
+            while self._routes or self._drain_wanted:
                 routes, self._routes = sorted(self._routes), set()
-                inboxes, self._inboxes = self._inboxes, set()
+                self._drain_wanted = False
                 for conversation_id in routes:
                     await self._write(do_route_conversation, conversation_id=conversation_id)
                 while await self._write(do_assign_next):
                     self.assignments += 1
-                # Kicks that came meanwhile (our own assignments too) are announced together.
-                inboxes |= self._inboxes
-                self._inboxes = set()
-                for inbox_id in sorted(inboxes):
-                    await self._announce(inbox_id)
+                self._start_announcer()
         except Exception:
             log.exception("routing dispatcher failed; the next kick or sweep retries")
         finally:
             self._task = None
-            if self._routes or self._inboxes:
+            if self._routes:
                 self.kick(set())  # arrived while we were finishing
             else:
                 self._idle.set()
+            self._start_announcer()
+
+    def _start_announcer(self) -> None:
+        if self._announcer is None and self._to_announce and not self._stopped:
+            self._announcer_idle.clear()
+            self._announcer = asyncio.get_running_loop().create_task(self._announce_rounds())
+
+    async def _announce_rounds(self) -> None:
+        try:
+            while self._to_announce:
+                wait = self._last_round + ANNOUNCE_INTERVAL - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._last_round = time.monotonic()
+                inboxes, self._to_announce = sorted(self._to_announce), set()
+                for inbox_id in inboxes:
+                    await self._announce(inbox_id)
+        except Exception:
+            log.exception("queue announcement failed; the next kick or sweep retries")
+        finally:
+            self._announcer = None
+            self._announcer_idle.set()
+            if self._to_announce:
+                self._start_announcer()
 
     async def _write(self, action, **kwargs) -> bool:  # type: ignore[no-untyped-def]
         for attempt in range(RETRIES):
@@ -101,10 +140,6 @@ class Dispatcher:
         return False
 
     async def _announce(self, inbox_id: int, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._announced_at.get(inbox_id, 0.0) < ANNOUNCE_INTERVAL:
-            await asyncio.sleep(ANNOUNCE_INTERVAL - (now - self._announced_at[inbox_id]))
-        self._announced_at[inbox_id] = time.monotonic()
         async with self.db.read() as session:
             places = await queue_places(session=session, inbox_id=inbox_id)
         told = self._told.setdefault(inbox_id, {})
@@ -130,7 +165,7 @@ class Dispatcher:
 
     async def sweep(self, *, stuck_after: float = 10.0) -> None:
         """Route conversations whose routing step never ran (a node died between commit and
-        dispatch), drain, and re-announce every queue in full."""
+        dispatch), drain, and every FULL_ANNOUNCE_EVERY seconds re-tell every waiting customer."""
         since = utcnow() - timedelta(seconds=stuck_after)
         async with self.db.read() as session:
             stuck = list(
@@ -154,8 +189,12 @@ class Dispatcher:
             await self._write(do_route_conversation, conversation_id=conversation_id)
         while await self._write(do_assign_next):
             self.assignments += 1
-        for inbox_id in sorted(queued | set(self._told)):
-            await self._announce(inbox_id, force=True)
+        # Other nodes announce too, so what this node remembers telling may be stale: now and
+        # then every waiting customer is told their place again, changed or not.
+        if time.monotonic() - self._last_full >= FULL_ANNOUNCE_EVERY:
+            self._last_full = time.monotonic()
+            for inbox_id in sorted(queued | set(self._told)):
+                await self._announce(inbox_id, force=True)
 
 
 def _contact_event(

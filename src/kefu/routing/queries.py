@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from kefu.conversations.models import Conversation
 from kefu.conversations.schemas import VisitorQueueOut
@@ -41,26 +42,26 @@ async def agent_snapshots(
     *, session: AsyncSession, online_only: bool = True, user_ids: list[int] | None = None
 ) -> list[AgentSnapshot]:
     """Active agents (online ones only, by default) with their load, inboxes and teams."""
-    loads = (
-        select(Conversation.assignee_id.label("user_id"), func.count().label("load"))
-        .where(Conversation.assignee_id.is_not(None), Conversation.status != "resolved")
-        .group_by(Conversation.assignee_id)
-        .subquery()
-    )
     query = (
-        select(AgentState, func.coalesce(loads.c.load, 0))
-        .join(User, User.id == AgentState.user_id)
-        .outerjoin(loads, loads.c.user_id == AgentState.user_id)
-        .where(User.is_active.is_(True))
+        select(AgentState).join(User, User.id == AgentState.user_id).where(User.is_active.is_(True))
     )
     if online_only:
         query = query.where(AgentState.presence == "online")
     if user_ids is not None:
         query = query.where(AgentState.user_id.in_(user_ids))
-    rows = (await session.execute(query)).all()
-    if not rows:
+    states = list(await session.scalars(query))
+    if not states:
         return []
-    ids = [state.user_id for state, _ in rows]
+    ids = [state.user_id for state in states]
+    # Loads of these agents only (the assignee index), not a scan of every conversation.
+    loads: dict[int, int] = {}
+    for assignee_id, count in await session.execute(
+        select(Conversation.assignee_id, func.count())
+        .where(Conversation.assignee_id.in_(ids), Conversation.status != "resolved")
+        .group_by(Conversation.assignee_id)
+    ):
+        if assignee_id is not None:
+            loads[assignee_id] = count
     inboxes: dict[int, set[int]] = {}
     for uid, iid in await session.execute(
         select(InboxMember.user_id, InboxMember.inbox_id).where(InboxMember.user_id.in_(ids))
@@ -74,32 +75,71 @@ async def agent_snapshots(
     return [
         AgentSnapshot(
             user_id=state.user_id,
-            load=int(load),
+            load=loads.get(state.user_id, 0),
             max_conversations=state.max_conversations,
             last_assigned_at=state.last_assigned_at,
             skills=frozenset(state.skills or ()),
             inbox_ids=frozenset(inboxes.get(state.user_id, ())),
             team_ids=frozenset(teams.get(state.user_id, ())),
         )
-        for state, load in rows
+        for state in states
     ]
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Inboxes and teams some free agents share: a conversation in one of the inboxes, with no
+    team or one of the teams, may have an agent now (skills are checked afterwards)."""
+
+    inbox_ids: frozenset[int]
+    team_ids: frozenset[int]
+
+
+def reaches(agents: list[AgentSnapshot], inbox_ids: set[int]) -> set[Reach]:
+    """One Reach per distinct (inboxes, teams) among these agents: usually a handful."""
+    return {Reach(a.inbox_ids & inbox_ids, a.team_ids) for a in agents if a.inbox_ids & inbox_ids}
+
+
+def _reach_clause(reach: Reach) -> ColumnElement[bool]:
+    team: ColumnElement[bool] = Conversation.team_id.is_(None)
+    if reach.team_ids:
+        team = or_(team, Conversation.team_id.in_(sorted(reach.team_ids)))
+    return and_(Conversation.inbox_id.in_(sorted(reach.inbox_ids)), team)
+
+
 async def waiting_conversations(
-    *, session: AsyncSession, inbox_ids: list[int], limit: int, offset: int = 0
+    *,
+    session: AsyncSession,
+    reach: set[Reach],
+    limit: int,
+    after: WaitingConversation | None = None,
 ) -> list[WaitingConversation]:
-    """The queue of these inboxes, in order (priority, arrival, id)."""
-    rows = await session.scalars(
-        select(Conversation)
-        .where(
-            Conversation.inbox_id.in_(inbox_ids),
-            Conversation.queued_at.is_not(None),
-            Conversation.assignee_id.is_(None),
-            Conversation.status != "resolved",
+    """The waiting conversations these agents could serve, in queue order (priority, arrival,
+    id), from just after `after`: keyset pages, so a long queue is never re-sorted from the top
+    and conversations nobody free could serve are never read."""
+    if not reach:
+        return []
+    query = select(Conversation).where(
+        or_(*(_reach_clause(r) for r in sorted(reach, key=repr))),
+        Conversation.queued_at.is_not(None),
+        Conversation.assignee_id.is_(None),
+        Conversation.status != "resolved",
+    )
+    if after is not None:
+        rank = PRIORITY_RANK.get(after.priority, 2)
+        query = query.where(
+            or_(
+                priority_rank > rank,
+                and_(priority_rank == rank, Conversation.queued_at > after.queued_at),
+                and_(
+                    priority_rank == rank,
+                    Conversation.queued_at == after.queued_at,
+                    Conversation.id > after.id,
+                ),
+            )
         )
-        .order_by(priority_rank, Conversation.queued_at, Conversation.id)
-        .limit(limit)
-        .offset(offset)
+    rows = await session.scalars(
+        query.order_by(priority_rank, Conversation.queued_at, Conversation.id).limit(limit)
     )
     return [as_waiting(row) for row in rows]
 
@@ -162,6 +202,7 @@ class QueueEntry:
     public_id: str
     contact_id: int
     team_id: int | None
+    required_skills: frozenset[str]
     queue_number: int | None
     priority: str
     queued_at: datetime
@@ -177,6 +218,7 @@ async def queue_entries(*, session: AsyncSession, inbox_id: int) -> list[QueueEn
                 Conversation.public_id,
                 Conversation.contact_id,
                 Conversation.team_id,
+                Conversation.required_skills,
                 Conversation.queue_number,
                 Conversation.priority,
                 Conversation.queued_at,
@@ -201,6 +243,7 @@ async def queue_entries(*, session: AsyncSession, inbox_id: int) -> list[QueueEn
                 public_id=row.public_id,
                 contact_id=row.contact_id,
                 team_id=row.team_id,
+                required_skills=frozenset(row.required_skills or ()),
                 queue_number=row.queue_number,
                 priority=row.priority,
                 queued_at=row.queued_at,
@@ -276,11 +319,20 @@ async def queue_places(*, session: AsyncSession, inbox_id: int) -> list[QueuePla
     default = routing_settings(inbox).max_conversations_per_agent
     agents = [a for a in await agent_snapshots(session=session) if inbox_id in a.inbox_ids]
     handle = await average_handle_seconds(session=session, inbox_id=inbox_id)
-    slots: dict[int | None, int] = {}
-    for team_id in {e.team_id for e in entries}:
-        slots[team_id] = sum(
-            a.capacity(default) for a in agents if team_id is None or team_id in a.team_ids
-        )
+    # The same agents as queue_place counts: those who can serve the conversation (team, skills).
+    slots: dict[tuple[int | None, frozenset[str]], int] = {}
+    for e in entries:
+        key = (e.team_id, e.required_skills)
+        if key not in slots:
+            probe = WaitingConversation(
+                id=e.conversation_id,
+                inbox_id=inbox_id,
+                team_id=e.team_id,
+                required_skills=e.required_skills,
+                priority=e.priority,
+                queued_at=e.queued_at,
+            )
+            slots[key] = sum(a.capacity(default) for a in agents if can_serve(a, probe))
     return [
         QueuePlace(
             conversation_id=e.conversation_id,
@@ -290,7 +342,7 @@ async def queue_places(*, session: AsyncSession, inbox_id: int) -> list[QueuePla
                 queue_number=e.queue_number,
                 position=e.ahead + 1,
                 ahead=e.ahead,
-                wait_minutes=describe_wait(e.ahead, slots[e.team_id], handle),
+                wait_minutes=describe_wait(e.ahead, slots[e.team_id, e.required_skills], handle),
             ),
         )
         for e in entries

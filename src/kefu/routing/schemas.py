@@ -45,6 +45,7 @@ class QueueItemOut(BaseModel):
     conversation_id: int
     inbox_id: int
     team_id: int | None
+    contact_id: int
     contact_name: str
     queue_number: int | None
     priority: Priority

@@ -148,6 +148,7 @@ async def get_queue(
                     conversation_id=e.conversation_id,
                     inbox_id=iid,
                     team_id=e.team_id,
+                    contact_id=e.contact_id,
                     contact_name=contacts.get(e.contact_id, ""),
                     queue_number=e.queue_number,
                     priority=e.priority,
