@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -84,8 +84,11 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            _configure_sqlite(self.engine)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
         self._write_lock = asyncio.Lock()
         self.publish = publish
         self.kick_routing: KickRouting | None = None
@@ -101,7 +104,7 @@ class Database:
         if self.is_sqlite:
             await self._write_lock.acquire()
         try:
-            async with self.sessionmaker() as session:
+            async with self._write_sessionmaker() as session:
                 async with session.begin():
                     yield session
                 events: list[Event] = session.info.pop(PENDING_EVENTS, [])
@@ -127,11 +130,31 @@ def null_pool_engine(url: str) -> AsyncEngine:
     """A throwaway engine for migrations and one-off commands."""
     engine = create_async_engine(url, poolclass=NullPool)
     if url.startswith("sqlite"):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _configure_sqlite(engine)
     return engine
 
 
+WRITE_OPTION = "kefu_write"  # execution option of Database.write()'s connections
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Write transactions take SQLite's write lock at BEGIN (IMMEDIATE), waiting for it under
+    busy_timeout. A deferred transaction that reads, then writes, fails at once with
+    SQLITE_BUSY when another process wrote in between: two nodes on one file need this, and
+    with it every write transaction is serialisable, as the routing locks assume. Reads stay
+    deferred (WAL: they never block and are never blocked)."""
+    write = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # kefu emits BEGIN itself (_sqlite_begin): the driver's implicit, deferred BEGIN is off.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

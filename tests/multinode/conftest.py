@@ -1,4 +1,5 @@
-"""Two real `kefu serve` processes sharing a fresh PostgreSQL database and Redis.
+"""Two real `kefu serve` processes sharing a fresh PostgreSQL database and Redis (`cluster`),
+or one SQLite file (`sqlite_cluster`, routing's invariants only).
 
 Run once per `make test`: scripts/test runs pytest twice (SQLite, then PostgreSQL with
 KEFU_TEST_DATABASE_URL set). These tests need neither pass's database: they create their own
@@ -180,6 +181,47 @@ def _free_port() -> int:
         return port
 
 
+def _start_cluster(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, redis_url: str | None
+) -> Cluster:
+    """Node A (migrates, creates the demo workspace) then node B, on one database."""
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    nodes = []
+    for name, demo in (("mn-a", "true"), ("mn-b", "false")):
+        data_dir = tmp_path_factory.mktemp(name)
+        env = {
+            **base_env,
+            "KEFU_DATABASE_URL": database_url,
+            "KEFU_SECRET_KEY": SECRET_KEY,
+            "KEFU_DATA_DIR": str(data_dir),
+            "KEFU_DEMO": demo,
+            "KEFU_NODE_NAME": name,
+        }
+        if redis_url:
+            env["KEFU_REDIS_URL"] = redis_url
+        nodes.append(Node(name=name, port=_free_port(), data_dir=data_dir, env=env))
+    a, b = nodes
+    cluster = Cluster(a=a, b=b, database_url=database_url, secret_key=SECRET_KEY)
+    try:
+        a.start()
+        b.start()
+        admin_email = ""
+        for line in (a.data_dir / "demo-logins.txt").read_text().splitlines():
+            role, email, password = line.split("\t")
+            cluster.logins[email] = password
+            if role == "admin":
+                admin_email = email
+        match = re.search(r'data-inbox="([^"]+)"', httpx.get(f"{a.base_url}/demo").text)
+        assert match, "the demo page carries the widget snippet"
+        cluster.inbox_key = match.group(1)
+        quiet_demo_inboxes(a.base_url, admin_email, cluster.logins[admin_email])
+    except BaseException:
+        a.stop()
+        b.stop()
+        raise
+    return cluster
+
+
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     try:
@@ -201,37 +243,25 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         .render_as_string(hide_password=False)
     )
     asyncio.run(_pg_admin(f'CREATE DATABASE "{db_name}"'))
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
-    nodes = []
-    for name, demo in (("mn-a", "true"), ("mn-b", "false")):
-        data_dir = tmp_path_factory.mktemp(name)
-        env = {
-            **base_env,
-            "KEFU_DATABASE_URL": database_url,
-            "KEFU_REDIS_URL": REDIS_URL,
-            "KEFU_SECRET_KEY": SECRET_KEY,
-            "KEFU_DATA_DIR": str(data_dir),
-            "KEFU_DEMO": demo,
-            "KEFU_NODE_NAME": name,
-        }
-        nodes.append(Node(name=name, port=_free_port(), data_dir=data_dir, env=env))
-    a, b = nodes
-    cluster = Cluster(a=a, b=b, database_url=database_url, secret_key=SECRET_KEY)
     try:
-        a.start()  # migrates and creates the demo workspace
-        b.start()
-        admin_email = ""
-        for line in (a.data_dir / "demo-logins.txt").read_text().splitlines():
-            role, email, password = line.split("\t")
-            cluster.logins[email] = password
-            if role == "admin":
-                admin_email = email
-        match = re.search(r'data-inbox="([^"]+)"', httpx.get(f"{a.base_url}/demo").text)
-        assert match, "the demo page carries the widget snippet"
-        cluster.inbox_key = match.group(1)
-        quiet_demo_inboxes(a.base_url, admin_email, cluster.logins[admin_email])
+        cluster = _start_cluster(tmp_path_factory, database_url, REDIS_URL)
+        try:
+            yield cluster
+        finally:
+            cluster.a.stop()
+            cluster.b.stop()
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Two processes on one SQLite file (in-process brokers: each node's events stay on that
+    node, so only what the database holds is compared across them)."""
+    path = tmp_path_factory.mktemp("mn-sqlite") / "kefu.db"
+    cluster = _start_cluster(tmp_path_factory, f"sqlite+aiosqlite:///{path}", None)
+    try:
         yield cluster
     finally:
-        a.stop()
-        b.stop()
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        cluster.a.stop()
+        cluster.b.stop()

@@ -1,6 +1,6 @@
-"""Routing from two server processes sharing PostgreSQL and Redis: customers arrive on both
-nodes at once and agents resolve on both; no conversation goes to two agents, nobody exceeds
-capacity, and the queue drains into every slot that frees up."""
+"""Routing from two server processes sharing PostgreSQL and Redis, and sharing one SQLite file:
+customers arrive on both nodes at once and agents resolve on both; no conversation goes to two
+agents, nobody exceeds capacity, and the queue drains into every slot that frees up."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from kefu.conversations.models import Conversation
@@ -31,7 +32,17 @@ async def admin_session(http: httpx.AsyncClient, node: Node, cluster: Cluster) -
     return {"x-csrf-token": login.json()["csrf_token"]}
 
 
-async def test_customers_and_resolves_on_two_nodes_keep_the_invariants(cluster: Cluster) -> None:
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_cluster(request: pytest.FixtureRequest) -> Cluster:
+    name = "cluster" if request.param == "postgresql" else "sqlite_cluster"
+    cluster: Cluster = request.getfixturevalue(name)
+    return cluster
+
+
+async def test_customers_and_resolves_on_two_nodes_keep_the_invariants(
+    any_cluster: Cluster,
+) -> None:
+    cluster = any_cluster
     cluster.ensure_running()
     a, b = cluster.a, cluster.b
     tag = uuid.uuid4().hex[:6]
