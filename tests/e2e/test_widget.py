@@ -187,12 +187,20 @@ def test_chat_with_an_agent_live(
         agent.ws_url, additional_headers={"Authorization": f"Bearer {agent.token}"}
     ) as console:
         assert json.loads(console.recv(timeout=5))["type"] == "hello"
-        # The visitor typing reaches the agent's console.
-        page.get_by_role("textbox", name="Message").press_sequentially("th")
-        while True:
-            event = json.loads(console.recv(timeout=5))
-            if event["type"] == "typing":
-                break
+        # The visitor typing reaches the agent's console. Typing is ephemeral: the widget drops
+        # it while its socket is still (re)connecting, so keep typing until one gets through.
+        box = page.get_by_role("textbox", name="Message")
+        event: dict[str, Any] = {}
+        deadline = time.monotonic() + TIMEOUT / 1000
+        while event.get("type") != "typing":
+            assert time.monotonic() < deadline, "the visitor's typing never reached the console"
+            box.press_sequentially("th")
+            try:
+                while event.get("type") != "typing":
+                    event = json.loads(console.recv(timeout=1))
+            except TimeoutError:
+                box.fill("")  # then start typing again: a fresh "typing on"
+                page.wait_for_timeout(2100)  # past the widget's 2 s typing throttle
         assert (event["conversation_id"], event["who"], event["on"]) == (
             conversation["id"],
             "contact",
