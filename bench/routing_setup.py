@@ -47,6 +47,7 @@ from kefu.routing.queries import (
     agent_snapshots,
     count_ahead,
     queue_places,
+    reaches,
     waiting_conversations,
 )
 from kefu.routing.settings import RoutingSettings
@@ -399,18 +400,22 @@ async def query_costs(url: str, ws: Workspace, repeats: int = 5) -> dict[str, fl
             )
             assert last is not None
 
+            everyone = await agent_snapshots(session=session, online_only=False)
+            reach = reaches(everyone, lambda a: a.inbox_ids & {inbox.id})
+
             async def scan_all() -> None:
-                # do_assign_next when agents are free but none can serve this queue: every page.
-                offset = 0
-                while await waiting_conversations(
-                    session=session, inbox_ids=[inbox.id], limit=DRAIN_PAGE, offset=offset
+                # The whole queue, page by page (keyset), as a drain that assigns nothing would
+                # read it if every agent could serve it but none had room in it.
+                after = None
+                while page := await waiting_conversations(
+                    session=session, reach=reach, limit=DRAIN_PAGE, after=after
                 ):
-                    offset += DRAIN_PAGE
+                    after = page[-1]
 
             probes: dict[str, Any] = {
                 "agent_snapshots": lambda: agent_snapshots(session=session),
                 "waiting_first_page": lambda: waiting_conversations(
-                    session=session, inbox_ids=[inbox.id], limit=DRAIN_PAGE
+                    session=session, reach=reach, limit=DRAIN_PAGE
                 ),
                 "waiting_all_pages": scan_all,
                 "count_ahead_last": lambda: count_ahead(session, last),

@@ -104,26 +104,10 @@ async def _count_consoles(runtime: Runtime, user_id: int) -> None:
 async def widget_socket(ws: WebSocket) -> None:
     runtime = get_runtime(ws)
     await ws.accept()
-    inbox_key = ws.query_params.get("inbox", "")
-    inbox = await runtime.inboxes.by_key(inbox_key)
-    if inbox is None:
-        await _refuse(ws, CLOSE_FORBIDDEN, NotFound("Inbox not found."))
+    opened = await _open_widget(runtime, ws)
+    if opened is None:
         return
-    if not origin_allowed(inbox, ws.headers.get("origin"), own_origin=_own_origin(ws)):
-        await _refuse(
-            ws, CLOSE_FORBIDDEN, KefuError("Origin not allowed.", code="origin_not_allowed")
-        )
-        return
-    try:
-        visitor = authenticate_visitor(runtime, ws.query_params.get("token"), inbox.id)
-    except KefuError as exc:
-        await _refuse(ws, CLOSE_UNAUTHORISED, exc)
-        return
-    conn = Connection(ws, contact_id=visitor.contact_id)
-    # Bounded: thousands of sockets reconnecting at once (a node restart) would otherwise run
-    # thousands of lookups at once, and the memory of that peak is never given back.
-    async with runtime.connect_lookups, runtime.db.read() as session:
-        conn.conversation_id = await get_open_conversation_id(session=session, visitor=visitor)
+    conn, visitor, inbox_key = opened
     conn.send_now({"type": "hello", "node": runtime.settings.node_name})
     runtime.hub.add(conn)
     try:
@@ -136,10 +120,42 @@ async def widget_socket(ws: WebSocket) -> None:
         runtime.hub.remove(conn)
 
 
+async def _open_widget(
+    runtime: Runtime, ws: WebSocket
+) -> tuple[Connection, VisitorPrincipal, str] | None:
+    """Check the widget socket's inbox, origin and token and find its open conversation, or
+    refuse it (None). A function of its own so that what only the handshake needs (the database
+    session, the inbox) is freed on return instead of living in the socket's frame for hours:
+    thousands of idle sockets each keeping a closed AsyncSession cost ~4 KB apiece."""
+    inbox_key = ws.query_params.get("inbox", "")
+    inbox = await runtime.inboxes.by_key(inbox_key)
+    if inbox is None:
+        await _refuse(ws, CLOSE_FORBIDDEN, NotFound("Inbox not found."))
+        return None
+    origin = ws.headers.get("origin")
+    if origin and not origin_allowed(inbox, origin, own_origin=_own_origin(ws)):
+        await _refuse(
+            ws, CLOSE_FORBIDDEN, KefuError("Origin not allowed.", code="origin_not_allowed")
+        )
+        return None
+    try:
+        visitor = authenticate_visitor(runtime, ws.query_params.get("token"), inbox.id)
+    except KefuError as exc:
+        await _refuse(ws, CLOSE_UNAUTHORISED, exc)
+        return None
+    conn = Connection(ws, contact_id=visitor.contact_id)
+    # Bounded: thousands of sockets reconnecting at once (a node restart) would otherwise run
+    # thousands of lookups at once, and the memory of that peak is never given back.
+    async with runtime.connect_lookups, runtime.db.read() as session:
+        conn.conversation_id = await get_open_conversation_id(session=session, visitor=visitor)
+    return conn, visitor, inbox_key
+
+
 def _own_origin(ws: WebSocket) -> str:
     runtime = get_runtime(ws)
     host = ws.headers.get("host", "")
-    scheme = "https" if ws.url.scheme == "wss" else "http"
+    # The scope's scheme, not ws.url: the URL object would stay cached on every open socket.
+    scheme = "https" if ws.scope.get("scheme") == "wss" else "http"
     return origin_of(f"{scheme}://{host}") if host else origin_of(runtime.settings.base_url())
 
 

@@ -27,6 +27,8 @@ RESYNC = orjson.dumps({"type": "resync"}).decode()
 
 # One queued frame: (conversation id or None, seq or None, JSON text).
 Frame = tuple[int | None, int | None, str]
+# Shared by every connection that belongs to no inbox (all widget sockets).
+NO_INBOXES: frozenset[int] = frozenset()
 
 
 class Connection:
@@ -58,9 +60,12 @@ class Connection:
         self.user_id = user_id
         self.is_admin = is_admin
         self.is_lead = is_lead or is_admin  # supervisors and admins see colleagues' capacity
-        self.inbox_ids = set(inbox_ids)
+        # Immutable, so that the many connections with none can share one empty set.
+        self.inbox_ids: frozenset[int] = frozenset(inbox_ids) or NO_INBOXES
         self.contact_id = contact_id
-        self._pending: deque[Frame] = deque()
+        # Created by the first frame and dropped once all is sent: an idle socket holds no
+        # queue (an empty deque is ~600 bytes, times every open socket).
+        self._pending: deque[Frame] | None = None
         self._sender: asyncio.Task[None] | None = None
         self._paused = False
         self.closed = False
@@ -70,13 +75,16 @@ class Connection:
     def push(self, frame: Frame) -> None:
         if self.closed:
             return
-        if len(self._pending) >= MAX_PENDING:
+        pending = self._pending
+        if pending is None:
+            pending = self._pending = deque()
+        elif len(pending) >= MAX_PENDING:
             log.warning("dropping a slow client; it will resume from its last seq")
             self.closed = True
-            self._pending.clear()
+            self._pending = None
             asyncio.get_running_loop().create_task(self._close(1013))
             return
-        self._pending.append(frame)
+        pending.append(frame)
         self._kick()
 
     def send_now(self, data: dict[str, Any]) -> None:
@@ -90,10 +98,10 @@ class Connection:
         """Send the replay, then the held live events it does not already cover."""
         held = [
             f
-            for f in self._pending
+            for f in self._pending or ()
             if not (f[0] == conversation_id and f[1] is not None and f[1] <= upto_seq)
         ]
-        self._pending = deque([(conversation_id, None, text) for text in replay] + held)
+        self._pending = deque([(conversation_id, None, text) for text in replay] + held) or None
         self._paused = False
         self._kick()
 
@@ -110,6 +118,8 @@ class Connection:
             self.closed = True
         finally:
             self._sender = None
+            if not self._pending:
+                self._pending = None  # idle again: release the queue
         self._kick()
 
     async def _close(self, code: int) -> None:
@@ -189,10 +199,10 @@ class Hub:
                 if conn.is_admin:
                     continue
                 if user_id in members and inbox_id not in conn.inbox_ids:
-                    conn.inbox_ids.add(inbox_id)
+                    conn.inbox_ids |= {inbox_id}
                     self.by_inbox.setdefault(inbox_id, set()).add(conn)
                 elif user_id not in members and inbox_id in conn.inbox_ids:
-                    conn.inbox_ids.discard(inbox_id)
+                    conn.inbox_ids -= {inbox_id}
                     _discard(self.by_inbox, inbox_id, conn)
 
     async def resync_all(self) -> None:

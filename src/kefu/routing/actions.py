@@ -307,16 +307,19 @@ async def do_assign_next(session: AsyncSession, *, inbox_ids: list[int] | None =
     inboxes = {i.id: i for i in await session.scalars(select(Inbox).where(Inbox.id.in_(wanted)))}
     settings = {iid: routing_settings(i) for iid, i in inboxes.items()}
     auto = [iid for iid, s in settings.items() if s.auto_assign]
-    free = [
-        a
-        for a in agents
-        if any(
-            a.has_room(settings[i].max_conversations_per_agent) for i in a.inbox_ids if i in auto
+
+    def room(agent: AgentSnapshot) -> frozenset[int]:
+        """The auto-assigning inboxes where this agent has room now."""
+        return frozenset(
+            i
+            for i in agent.inbox_ids
+            if i in auto and agent.has_room(settings[i].max_conversations_per_agent)
         )
-    ]
+
+    free = [a for a in agents if room(a)]
     if not free:
         return False
-    reach = reaches(free, set(auto))
+    reach = reaches(free, room)
     after: WaitingConversation | None = None
     while page := await waiting_conversations(
         session=session, reach=reach, limit=DRAIN_PAGE, after=after

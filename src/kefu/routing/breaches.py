@@ -4,7 +4,10 @@ inbox's consoles (supervisors are alerted)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -23,16 +26,17 @@ from kefu.routing.models import SlaBreach
 from kefu.routing.settings import routing_settings
 
 BATCH = 500
+Clock = tuple[sla.SlaSettings, BusinessHours]
 
 
-async def do_fill_next_response_dues(session: AsyncSession) -> int:
-    """Customers who wrote again after an agent's reply wait for a next response: give those
-    conversations their due time (the hot message path only records `waiting_since`). Only
-    inboxes and priorities with a next-response target are read, so conversations without one
-    never crowd out those that have one."""
-    clocks: dict[int, tuple[sla.SlaSettings, BusinessHours]] = {}
+def _missing_next_response_dues(
+    inboxes: list[Inbox],
+) -> tuple[Select[Conversation] | None, dict[int, Clock]]:
+    """Conversations waiting again with no next-response due time, in inboxes and priorities
+    that have a next-response target (others never crowd them out); None if no inbox has one."""
+    clocks: dict[int, Clock] = {}
     targeted = []
-    for inbox in await session.scalars(select(Inbox)):
+    for inbox in inboxes:
         settings = routing_settings(inbox)
         policy = settings.sla
         priorities = [
@@ -44,19 +48,36 @@ async def do_fill_next_response_dues(session: AsyncSession) -> int:
                 and_(Conversation.inbox_id == inbox.id, Conversation.priority.in_(priorities))
             )
     if not targeted:
+        return None, clocks
+    query = select(Conversation).where(
+        or_(*targeted),
+        Conversation.waiting_since.is_not(None),
+        Conversation.first_reply_at.is_not(None),
+        Conversation.next_response_due_at.is_(None),
+        Conversation.status != "resolved",
+    )
+    return query, clocks
+
+
+async def next_response_dues_pending(session: AsyncSession) -> bool:
+    """Read-only: does do_fill_next_response_dues have anything to do?"""
+    query, _ = _missing_next_response_dues(list(await session.scalars(select(Inbox))))
+    if query is None:
+        return False
+    return await session.scalar(query.with_only_columns(Conversation.id).limit(1)) is not None
+
+
+async def do_fill_next_response_dues(session: AsyncSession) -> int:
+    """Customers who wrote again after an agent's reply wait for a next response: give those
+    conversations their due time (the hot message path only records `waiting_since`)."""
+    query, clocks = _missing_next_response_dues(list(await session.scalars(select(Inbox))))
+    if query is None:
         return 0
     rows = list(
         await session.scalars(
-            select(Conversation)
-            .where(
-                or_(*targeted),
-                Conversation.waiting_since.is_not(None),
-                Conversation.first_reply_at.is_not(None),
-                Conversation.next_response_due_at.is_(None),
-                Conversation.status != "resolved",
-            )
-            .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
-            .limit(BATCH)
+            query.options(
+                joinedload(Conversation.contact), joinedload(Conversation.assignee)
+            ).limit(BATCH)
         )
     )
     filled = 0
@@ -77,9 +98,8 @@ async def do_fill_next_response_dues(session: AsyncSession) -> int:
     return filled
 
 
-async def do_record_sla_breaches(session: AsyncSession) -> list[SlaBreach]:
-    """Record every target missed by now, once per (conversation, kind, due time)."""
-    now = utcnow()
+def _breach_queries(now: datetime) -> list[tuple[str, Any, Select[Conversation]]]:
+    """Per SLA kind: the conversations past that due time with no breach recorded for it."""
     checks = (
         (
             "first_response",
@@ -93,7 +113,7 @@ async def do_record_sla_breaches(session: AsyncSession) -> list[SlaBreach]:
         ),
         ("resolution", Conversation.resolution_due_at, Conversation.status != "resolved"),
     )
-    recorded: list[SlaBreach] = []
+    queries = []
     for kind, due_column, still_open in checks:
         already = exists().where(
             and_(
@@ -102,17 +122,36 @@ async def do_record_sla_breaches(session: AsyncSession) -> list[SlaBreach]:
                 SlaBreach.due_at == due_column,
             )
         )
+        query = select(Conversation).where(
+            due_column.is_not(None),
+            due_column < now,
+            still_open,
+            Conversation.status != "resolved",
+            ~already,
+        )
+        queries.append((kind, due_column, query))
+    return queries
+
+
+async def sla_work_pending(session: AsyncSession) -> bool:
+    """A read-only check for the worker: is there a breach to record or a next-response due
+    time to fill? (Then it takes a write transaction; SQLite has one writer, and chat messages
+    should not wait behind scans that find nothing.)"""
+    for _, _, query in _breach_queries(utcnow()):
+        if await session.scalar(query.with_only_columns(Conversation.id).limit(1)) is not None:
+            return True
+    return False
+
+
+async def do_record_sla_breaches(session: AsyncSession) -> list[SlaBreach]:
+    """Record every target missed by now, once per (conversation, kind, due time)."""
+    now = utcnow()
+    recorded: list[SlaBreach] = []
+    for kind, due_column, query in _breach_queries(now):
         rows = await session.scalars(
-            select(Conversation)
-            .where(
-                due_column.is_not(None),
-                due_column < now,
-                still_open,
-                Conversation.status != "resolved",
-                ~already,
-            )
-            .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
-            .limit(BATCH)
+            query.options(
+                joinedload(Conversation.contact), joinedload(Conversation.assignee)
+            ).limit(BATCH)
         )
         for conversation in list(rows):
             due = getattr(conversation, due_column.key)

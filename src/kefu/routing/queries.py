@@ -3,6 +3,7 @@ recent handling time that wait estimates come from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -95,9 +96,16 @@ class Reach:
     team_ids: frozenset[int]
 
 
-def reaches(agents: list[AgentSnapshot], inbox_ids: set[int]) -> set[Reach]:
-    """One Reach per distinct (inboxes, teams) among these agents: usually a handful."""
-    return {Reach(a.inbox_ids & inbox_ids, a.team_ids) for a in agents if a.inbox_ids & inbox_ids}
+def reaches(
+    agents: list[AgentSnapshot], room: Callable[[AgentSnapshot], frozenset[int]]
+) -> set[Reach]:
+    """One Reach per distinct (inboxes where the agent has room, teams): usually a handful."""
+    found: set[Reach] = set()
+    for agent in agents:
+        inbox_ids = room(agent)
+        if inbox_ids:
+            found.add(Reach(inbox_ids, agent.team_ids))
+    return found
 
 
 def _reach_clause(reach: Reach) -> ColumnElement[bool]:

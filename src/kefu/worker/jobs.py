@@ -11,7 +11,12 @@ from collections.abc import Awaitable, Callable
 from kefu.config import Settings
 from kefu.db import Database
 from kefu.realtime.hub import Hub
-from kefu.routing.breaches import do_fill_next_response_dues, do_record_sla_breaches
+from kefu.routing.breaches import (
+    do_fill_next_response_dues,
+    do_record_sla_breaches,
+    next_response_dues_pending,
+    sla_work_pending,
+)
 from kefu.routing.dispatcher import Dispatcher
 from kefu.routing.presence import HEARTBEAT_SECONDS, do_expire_presence, do_heartbeat_consoles
 
@@ -69,10 +74,18 @@ class Worker:
         async with self.db.write() as session:
             await do_expire_presence(session, grace_seconds=self.settings.presence_grace_seconds)
 
+    # Read first, write only when there is something to write: on SQLite a write transaction
+    # holds the node's one writer, and chat messages should not queue behind empty scans.
     async def _fill_dues(self) -> None:
+        async with self.db.read() as session:
+            if not await next_response_dues_pending(session):
+                return
         async with self.db.write() as session:
             await do_fill_next_response_dues(session)
 
     async def _breaches(self) -> None:
+        async with self.db.read() as session:
+            if not await sla_work_pending(session):
+                return
         async with self.db.write() as session:
             await do_record_sla_breaches(session)
