@@ -25,7 +25,7 @@ class AgentPrincipal:
         return f"u:{self.user.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one lives as long as each widget socket
 class VisitorPrincipal:
     contact_id: int
     inbox_id: int

@@ -131,7 +131,9 @@ class Hub:
     def __init__(self) -> None:
         self.by_inbox: dict[int, set[Connection]] = {}
         self.admins: set[Connection] = set()
-        self.by_contact: dict[int, set[Connection]] = {}
+        # Lists, not sets: a visitor has one socket or a few, and a set costs ~150 bytes more
+        # than a one-item list on every widget socket.
+        self.by_contact: dict[int, list[Connection]] = {}
         self.by_user: dict[int, set[Connection]] = {}
 
     def add(self, conn: Connection) -> None:
@@ -142,7 +144,9 @@ class Hub:
             for inbox_id in conn.inbox_ids:
                 self.by_inbox.setdefault(inbox_id, set()).add(conn)
         if conn.contact_id is not None:
-            self.by_contact.setdefault(conn.contact_id, set()).add(conn)
+            group = self.by_contact.setdefault(conn.contact_id, [])
+            if conn not in group:
+                group.append(conn)
 
     def remove(self, conn: Connection) -> None:
         conn.closed = True
@@ -152,7 +156,11 @@ class Hub:
             for inbox_id in conn.inbox_ids:
                 _discard(self.by_inbox, inbox_id, conn)
         if conn.contact_id is not None:
-            _discard(self.by_contact, conn.contact_id, conn)
+            group = self.by_contact.get(conn.contact_id)
+            if group is not None and conn in group:
+                group.remove(conn)
+                if not group:
+                    del self.by_contact[conn.contact_id]
 
     def dispatch(self, event: Event) -> None:
         """Deliver one committed (or ephemeral) event to this node's recipients."""
@@ -213,7 +221,7 @@ class Hub:
     def _all(self) -> set[Connection]:
         conns: set[Connection] = set()
         for group in (*self.by_user.values(), *self.by_contact.values()):
-            conns |= group
+            conns.update(group)
         return conns
 
     async def close_all(self) -> None:

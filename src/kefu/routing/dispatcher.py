@@ -28,7 +28,8 @@ from kefu.routing.queries import queue_places
 
 log = logging.getLogger(__name__)
 
-ANNOUNCE_INTERVAL = 0.5  # seconds between two rounds of announcements
+ANNOUNCE_INTERVAL = 0.5  # seconds between two rounds of announcements, at least
+DRAINING_ANNOUNCE_INTERVAL = 2.0  # ... while the node is assigning from the queue
 FULL_ANNOUNCE_EVERY = 30.0  # seconds between two sweeps that re-tell every waiting customer
 RETRIES = 3  # a transaction that loses a deadlock or lock-timeout race is retried
 
@@ -49,6 +50,7 @@ class Dispatcher:
         self._announcer_idle = asyncio.Event()
         self._announcer_idle.set()
         self._last_round = 0.0
+        self._interval = ANNOUNCE_INTERVAL
         self._last_full = time.monotonic()
         # What each waiting customer was last told, per inbox: only changes are sent.
         self._told: dict[int, dict[int, tuple[int, str, VisitorQueueOut]]] = {}
@@ -112,13 +114,22 @@ class Dispatcher:
     async def _announce_rounds(self) -> None:
         try:
             while self._to_announce:
-                wait = self._last_round + ANNOUNCE_INTERVAL - time.monotonic()
+                wait = self._last_round + self._interval - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
+                # While a drain runs, assignments come first: wait for its end, up to a limit.
+                while self._task is not None and not self._stopped:
+                    if time.monotonic() - self._last_round >= DRAINING_ANNOUNCE_INTERVAL:
+                        break
+                    await asyncio.sleep(0.05)
                 self._last_round = time.monotonic()
                 inboxes, self._to_announce = sorted(self._to_announce), set()
                 for inbox_id in inboxes:
                     await self._announce(inbox_id)
+                # A round costs O(queue length) (every place behind a move changes): with a
+                # long queue, rounds space out so they never take more than a third of the time.
+                spent = time.monotonic() - self._last_round
+                self._interval = max(ANNOUNCE_INTERVAL, 3 * spent)
         except Exception:
             log.exception("queue announcement failed; the next kick or sweep retries")
         finally:
