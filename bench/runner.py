@@ -17,6 +17,7 @@ from bench.servers import Environment, Server
 from bench.stats import per_second, percentiles
 
 SETTLE = 3.0
+ROUTING_TIMEOUT = 900.0  # seconds for preparation and routing together
 GRACE = 3.0
 
 
@@ -49,6 +50,11 @@ def run(cfg: RunConfig) -> dict[str, Any]:
             started = time.monotonic()
             visitors, agents = asyncio.run(_prepare(env, servers, cfg))
             prepare_s = time.monotonic() - started
+            # Every new conversation goes through routing after its first message; let it
+            # finish, or the restarted node's sweep would route the rest during the phases.
+            while env.count_unrouted() and time.monotonic() - started < ROUTING_TIMEOUT:
+                time.sleep(1.0)
+            routing_settle_s = time.monotonic() - started - prepare_s
             # A fresh process, so the memory figure does not reuse memory freed by preparation.
             for server in servers:
                 server.stop()
@@ -60,9 +66,10 @@ def run(cfg: RunConfig) -> dict[str, Any]:
                 Endpoint(f"{servers[0].ws_url}/ws/widget?token=v{i}") for i in range(cfg.visitors)
             ]
             agents = [Endpoint(f"{servers[0].ws_url}/ws/console") for _ in range(cfg.agents)]
-            prepare_s = 0.0
+            prepare_s = routing_settle_s = 0.0
         result = _drive(cfg, env, servers, visitors, agents)
         result["prepare_s"] = round(prepare_s, 1)
+        result["routing_settle_s"] = round(routing_settle_s, 1)
         return result
     finally:
         for server in servers:

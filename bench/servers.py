@@ -169,13 +169,23 @@ class Environment:
 
     def count_messages(self) -> int:
         """Rows in the messages table: what the database has actually persisted."""
+        return self.scalar("SELECT count(*) FROM messages")
+
+    def count_unrouted(self) -> int:
+        """Conversations whose routing step has not run yet (the dispatcher works through them
+        after their first message)."""
+        return self.scalar(
+            "SELECT count(*) FROM conversations WHERE routing_state IN ('new', 'reopened')"
+        )
+
+    def scalar(self, sql: str) -> int:
         if self.db == "sqlite":
             con = sqlite3.connect(f"file:{self.root / 'kefu.db'}?mode=ro", uri=True, timeout=30)
             try:
-                return int(con.execute("SELECT count(*) FROM messages").fetchone()[0])
+                return int(con.execute(sql).fetchone()[0])
             finally:
                 con.close()
-        return asyncio.run(_pg_scalar(self.database_url, "SELECT count(*) FROM messages"))
+        return asyncio.run(_pg_scalar(self.database_url, sql))
 
 
 async def _pg_admin(sql: str) -> None:

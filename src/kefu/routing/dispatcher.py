@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 ANNOUNCE_INTERVAL = 0.5  # seconds between two rounds of announcements, at least
 DRAINING_ANNOUNCE_INTERVAL = 2.0  # ... while the node is assigning from the queue
 FULL_ANNOUNCE_EVERY = 30.0  # seconds between two sweeps that re-tell every waiting customer
+Told = tuple[int | None, int, int | None]  # what a customer was told: number, position, wait
 RETRIES = 3  # a transaction that loses a deadlock or lock-timeout race is retried
 
 
@@ -53,7 +54,8 @@ class Dispatcher:
         self._interval = ANNOUNCE_INTERVAL
         self._last_full = time.monotonic()
         # What each waiting customer was last told, per inbox: only changes are sent.
-        self._told: dict[int, dict[int, tuple[int, str, VisitorQueueOut]]] = {}
+        # Plain tuples, not the models: a node may remember 10,000s of places.
+        self._told: dict[int, dict[int, tuple[int, str, Told]]] = {}
         self.assignments = 0  # decisions made by this node (benchmarks read it)
         self._stopped = False
 
@@ -167,8 +169,10 @@ class Dispatcher:
             events.append(_contact_event(inbox_id, contact_id, public_id, None))
         for place in places:
             previous = told.get(place.conversation_id)
-            if force or previous is None or previous[2] != place.queue:
-                told[place.conversation_id] = (place.contact_id, place.public_id, place.queue)
+            q = place.queue
+            said = (q.queue_number, q.position, q.wait_minutes)
+            if force or previous is None or previous[2] != said:
+                told[place.conversation_id] = (place.contact_id, place.public_id, said)
                 events.append(
                     _contact_event(inbox_id, place.contact_id, place.public_id, place.queue)
                 )
