@@ -49,7 +49,7 @@ class Runtime:
                 log.exception("publishing %d events failed", len(events))
 
         db = Database(settings.effective_database_url, publish=publish)
-        dispatcher = Dispatcher(db, publish)
+        dispatcher = Dispatcher(db, publish, shared=bool(settings.redis_url))
         db.kick_routing = dispatcher.kick
         hub = Hub()
         return cls(

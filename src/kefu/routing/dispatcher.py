@@ -30,15 +30,19 @@ log = logging.getLogger(__name__)
 
 ANNOUNCE_INTERVAL = 0.5  # seconds between two rounds of announcements, at least
 DRAINING_ANNOUNCE_INTERVAL = 2.0  # ... while the node is assigning from the queue
-FULL_ANNOUNCE_EVERY = 30.0  # seconds between two sweeps that re-tell every waiting customer
+RETELL_SLICES = 6  # with other nodes: each sweep re-tells one sixth of the waiting customers
 Told = tuple[int | None, int, int | None]  # what a customer was told: number, position, wait
 RETRIES = 3  # a transaction that loses a deadlock or lock-timeout race is retried
 
 
 class Dispatcher:
-    def __init__(self, db: Database, publish: PublishEvents) -> None:
+    def __init__(self, db: Database, publish: PublishEvents, *, shared: bool = False) -> None:
         self.db = db
         self.publish = publish
+        # Other nodes announce too (a shared broker): what this node remembers telling may be
+        # stale, so the sweep re-tells waiting customers now and then (see sweep).
+        self.shared = shared
+        self._sweeps = 0
         self._routes: set[int] = set()
         self._drain_wanted = False
         self._task: asyncio.Task[None] | None = None
@@ -52,7 +56,6 @@ class Dispatcher:
         self._announcer_idle.set()
         self._last_round = 0.0
         self._interval = ANNOUNCE_INTERVAL
-        self._last_full = time.monotonic()
         # What each waiting customer was last told, per inbox: only changes are sent.
         # Plain tuples, not the models: a node may remember 10,000s of places.
         self._told: dict[int, dict[int, tuple[int, str, Told]]] = {}
@@ -152,7 +155,9 @@ class Dispatcher:
                 await asyncio.sleep(0.01 * (attempt + 1))
         return False
 
-    async def _announce(self, inbox_id: int, *, force: bool = False) -> None:
+    async def _announce(self, inbox_id: int, *, retell: int | None = None) -> None:
+        """Tell the inbox's consoles its queue size and each waiting customer whose place
+        changed their place; `retell`: also those with conversation id % RETELL_SLICES == it."""
         async with self.db.read() as session:
             places = await queue_places(session=session, inbox_id=inbox_id)
         told = self._told.setdefault(inbox_id, {})
@@ -171,7 +176,8 @@ class Dispatcher:
             previous = told.get(place.conversation_id)
             q = place.queue
             said = (q.queue_number, q.position, q.wait_minutes)
-            if force or previous is None or previous[2] != said:
+            again = retell is not None and place.conversation_id % RETELL_SLICES == retell
+            if again or previous is None or previous[2] != said:
                 told[place.conversation_id] = (place.contact_id, place.public_id, said)
                 events.append(
                     _contact_event(inbox_id, place.contact_id, place.public_id, place.queue)
@@ -180,7 +186,7 @@ class Dispatcher:
 
     async def sweep(self, *, stuck_after: float = 10.0) -> None:
         """Route conversations whose routing step never ran (a node died between commit and
-        dispatch), drain, and every FULL_ANNOUNCE_EVERY seconds re-tell every waiting customer."""
+        dispatch), drain, and (with other nodes) re-tell a slice of the waiting customers."""
         since = utcnow() - timedelta(seconds=stuck_after)
         async with self.db.read() as session:
             stuck = list(
@@ -204,12 +210,14 @@ class Dispatcher:
             await self._write(do_route_conversation, conversation_id=conversation_id)
         while await self._write(do_assign_next):
             self.assignments += 1
-        # Other nodes announce too, so what this node remembers telling may be stale: now and
-        # then every waiting customer is told their place again, changed or not.
-        if time.monotonic() - self._last_full >= FULL_ANNOUNCE_EVERY:
-            self._last_full = time.monotonic()
+        # Other nodes announce too, so what this node remembers telling may be stale: each
+        # sweep re-tells a slice of the waiting customers, changed or not (everyone once every
+        # RETELL_SLICES sweeps, 30 s by default), spread out rather than 10,000 frames at once.
+        if self.shared:
+            part = self._sweeps % RETELL_SLICES
+            self._sweeps += 1
             for inbox_id in sorted(queued | set(self._told)):
-                await self._announce(inbox_id, force=True)
+                await self._announce(inbox_id, retell=part)
 
 
 def _contact_event(
