@@ -6,16 +6,20 @@ Without /usr/bin/chromium these tests skip with a message; under CI=true they fa
 from __future__ import annotations
 
 import asyncio
+import html
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -139,3 +143,37 @@ def browser() -> Iterator[Any]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def shop_site(kefu_server: KefuServer) -> Iterator[str]:
+    """A customer's site on another origin, embedding the widget of the inbox in ?inbox=.
+
+    Served for real from loopback: Chromium refuses a page it considers public (e.g. one faked
+    with page.route) loading scripts from 127.0.0.1 (Private Network Access)."""
+    base = kefu_server.base_url
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            key = parse_qs(urlsplit(self.path).query).get("inbox", [""])[0]
+            body = (
+                "<!doctype html><title>shop</title><p>shop</p>"
+                f'<script src="{base}/widget.js" data-inbox="{html.escape(key)}" async></script>'
+            ).encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    # "localhost", not 127.0.0.1: another origin than kefu's, in the same (loopback) space.
+    yield f"http://localhost:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()

@@ -7,16 +7,12 @@ Set-up goes through the REST API as the demo admin; each visitor is a browser co
 
 from __future__ import annotations
 
-import html
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -79,38 +75,6 @@ def set_routing(admin: httpx.Client, inbox_id: int, **changes: Any) -> dict[str,
     r = admin.put(f"/api/v1/inboxes/{inbox_id}/routing", json=settings)
     assert r.status_code == 200, r.text
     return dict(r.json())
-
-
-@pytest.fixture(scope="module")
-def shop_site(kefu_server: KefuServer) -> Iterator[str]:
-    """A customer's site on another origin (served for real from loopback: Chromium blocks a
-    page it considers public, e.g. one faked with page.route, from opening sockets to
-    127.0.0.1), embedding the widget of the inbox in ?inbox=."""
-    base = kefu_server.base_url
-
-    class Shop(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            key = parse_qs(urlsplit(self.path).query).get("inbox", [""])[0]
-            body = (
-                "<!doctype html><title>shop</title><p>shop</p>"
-                f'<script src="{base}/widget.js" data-inbox="{html.escape(key)}" async></script>'
-            ).encode()
-            self.send_response(200)
-            self.send_header("content-type", "text/html; charset=utf-8")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://localhost:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
 
 
 def new_inbox(admin: httpx.Client, name: str, locale: str, origin: str) -> dict[str, Any]:

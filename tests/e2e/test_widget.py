@@ -7,15 +7,11 @@ Every browser context is a new visitor (fresh localStorage), so each test has it
 from __future__ import annotations
 
 import gzip
-import html
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -91,40 +87,6 @@ def agent(kefu_server: KefuServer) -> Iterator[AgentSide]:
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=10) as http:
         yield AgentSide(http, token, base.replace("http", "ws", 1) + "/ws/console")
-
-
-@pytest.fixture(scope="module")
-def shop_site(kefu_server: KefuServer) -> Iterator[str]:
-    """A customer's site on another origin, embedding the widget of the inbox in ?inbox=.
-
-    Served for real from loopback: Chromium refuses a page it considers public (e.g. one faked
-    with page.route) loading scripts from 127.0.0.1 (Private Network Access)."""
-    base = kefu_server.base_url
-
-    class Shop(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            key = parse_qs(urlsplit(self.path).query).get("inbox", [""])[0]
-            body = (
-                "<!doctype html><title>shop</title><p>shop</p>"
-                f'<script src="{base}/widget.js" data-inbox="{html.escape(key)}" async></script>'
-            ).encode()
-            self.send_response(200)
-            self.send_header("content-type", "text/html; charset=utf-8")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    # "localhost", not 127.0.0.1: another origin than kefu's, in the same (loopback) space.
-    yield f"http://localhost:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
 
 
 def open_demo(browser: Browser, server: KefuServer, locale: str = "en-US") -> Page:
