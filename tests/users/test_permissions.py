@@ -9,6 +9,35 @@ from fastapi import FastAPI
 
 from tests.conftest import Workspace, agent_client, visitor_send
 
+PERMISSION_TESTED = {
+    "POST /api/v1/auth/logout",
+    "GET /api/v1/auth/me",
+    "GET /api/v1/users",
+    "POST /api/v1/users",
+    "PATCH /api/v1/users/{user_id}",
+    "GET /api/v1/me/tokens",
+    "POST /api/v1/me/tokens",
+    "DELETE /api/v1/me/tokens/{token_id}",
+    "GET /api/v1/teams",
+    "POST /api/v1/teams",
+    "PATCH /api/v1/teams/{team_id}",
+    "GET /api/v1/inboxes",
+    "POST /api/v1/inboxes",
+    "GET /api/v1/inboxes/{inbox_id}",
+    "PATCH /api/v1/inboxes/{inbox_id}",
+    "GET /api/v1/inboxes/{inbox_id}/embed",
+    "GET /api/v1/conversations",
+    "GET /api/v1/conversations/{conversation_id}",
+    "GET /api/v1/conversations/{conversation_id}/messages",
+    "POST /api/v1/conversations/{conversation_id}/messages",
+    "POST /api/v1/conversations/{conversation_id}/assign",
+    "POST /api/v1/conversations/{conversation_id}/status",
+    "POST /api/v1/conversations/{conversation_id}/read",
+    "GET /api/v1/widget/{inbox_key}/conversations/{conversation_id}/messages",
+    "POST /api/v1/widget/{inbox_key}/conversations/{conversation_id}/read",
+    "GET /api/v1/audit-log",
+}
+
 ANONYMOUS_401 = [
     ("GET", "/api/v1/auth/me"),
     ("POST", "/api/v1/auth/logout"),

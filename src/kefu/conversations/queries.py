@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -24,6 +24,20 @@ def _with_people(query: Select[Conversation]) -> Select[Conversation]:
     return query.options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
 
 
+async def conversation_scope(
+    *, session: AsyncSession, actor: AgentPrincipal
+) -> ColumnElement[bool] | None:
+    """The SQL condition on `Conversation` rows that this agent may see; None: all of them.
+
+    Every place a conversation can surface (lists, search, contact timelines, notifications,
+    exports, reports) filters with this, so that visibility has one definition.
+    """
+    visible = await visible_inbox_ids(session=session, actor=actor)
+    if visible is None:
+        return None
+    return Conversation.inbox_id.in_(visible)
+
+
 async def get_conversation(*, session: AsyncSession, conversation_id: int) -> Conversation | None:
     result = await session.execute(
         _with_people(select(Conversation).where(Conversation.id == conversation_id))
@@ -37,9 +51,13 @@ async def access_conversation(
     conversation = await get_conversation(session=session, conversation_id=conversation_id)
     if conversation is None:
         raise NotFound("Conversation not found.")
-    visible = await visible_inbox_ids(session=session, actor=actor)
-    if visible is not None and conversation.inbox_id not in visible:
-        raise NotFound("Conversation not found.")
+    scope = await conversation_scope(session=session, actor=actor)
+    if scope is not None:
+        allowed = await session.scalar(
+            select(Conversation.id).where(Conversation.id == conversation.id, scope)
+        )
+        if allowed is None:
+            raise NotFound("Conversation not found.")
     return conversation
 
 
@@ -141,9 +159,9 @@ async def list_conversations(
     query = select(Conversation, unread).options(
         selectinload(Conversation.contact), selectinload(Conversation.assignee)
     )
-    visible = await visible_inbox_ids(session=session, actor=actor)
-    if visible is not None:
-        query = query.where(Conversation.inbox_id.in_(visible))
+    scope = await conversation_scope(session=session, actor=actor)
+    if scope is not None:
+        query = query.where(scope)
     if inbox_id is not None:
         query = query.where(Conversation.inbox_id == inbox_id)
     if status:

@@ -30,6 +30,8 @@ class Event:
     contact_id: int | None = None
     # The user who caused it: typing events are not echoed back to their author.
     actor_user_id: int | None = None
+    # Personal events (notifications): only these users' consoles get them; None: the inbox.
+    user_ids: tuple[int, ...] | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class Event:
             "inbox_id": self.inbox_id,
             "contact_id": self.contact_id,
             "actor_user_id": self.actor_user_id,
+            "user_ids": self.user_ids,
             "agent": self.agent,
             "contact": self.contact,
         }
@@ -48,6 +51,7 @@ class Event:
             inbox_id=data["inbox_id"],
             contact_id=data["contact_id"],
             actor_user_id=data.get("actor_user_id"),
+            user_ids=None if data.get("user_ids") is None else tuple(data["user_ids"]),
             agent=data["agent"],
             contact=data["contact"],
         )

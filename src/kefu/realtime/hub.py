@@ -171,6 +171,9 @@ class Hub:
         if event.type == types.AGENT_UPDATED:
             self._dispatch_agent_update(event)
             return
+        if event.user_ids is not None:
+            self._dispatch_personal(event)
+            return
         agents: set[Connection] = set(self.admins)
         if event.inbox_id is not None:
             agents |= self.by_inbox.get(event.inbox_id, set())
@@ -198,6 +201,13 @@ class Hub:
         for user_id, conns in self.by_user.items():
             for conn in conns:
                 conn.push((None, None, full if conn.is_lead or user_id == subject else public))
+
+    def _dispatch_personal(self, event: Event) -> None:
+        """An event for named users only (a notification): to each of their consoles."""
+        text = orjson.dumps(event.agent).decode()
+        for user_id in event.user_ids or ():
+            for conn in self.by_user.get(user_id, ()):
+                conn.push((None, None, text))
 
     def _apply_membership(self, event: Event) -> None:
         inbox_id = event.agent["inbox_id"]
