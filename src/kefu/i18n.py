@@ -35,6 +35,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "internal_error": "系統發生錯誤,請稍後再試。",
         "method_not_allowed": "不支援這個操作方式。",
         "not_your_conversation": "這不是您的對話。",
+        "reply_assignee_only": "此收件匣只有負責的客服人員可以回覆客戶;您可以新增內部備註。",
         "take_not_allowed": "此收件匣不允許客服人員自行從佇列領取對話。",
         "already_assigned": "這個對話已由其他客服人員處理。",
         "conversation_resolved": "這個對話已經結案。",

@@ -14,6 +14,11 @@ from kefu.messages.models import Message
 from kefu.messages.schemas import message_out, visitor_message_out
 
 
+def owner(conversation: Conversation) -> tuple[int | None, int | None]:
+    """Who owns it, for inboxes where agents see only their own (kefu.conversations.visibility)."""
+    return (conversation.assignee_id, conversation.team_id)
+
+
 def message_created(conversation: Conversation, message: Message) -> Event:
     agent = {
         "type": types.MESSAGE_CREATED,
@@ -39,6 +44,7 @@ def message_created(conversation: Conversation, message: Message) -> Event:
         agent=agent,
         contact=contact,
         actor_user_id=message.sender_user_id,
+        owner=owner(conversation),
     )
 
 
@@ -61,6 +67,7 @@ def conversation_changed(conversation: Conversation, *, created: bool = False) -
             "seq": conversation.last_seq,
             "conversation": visitor_conversation_out(conversation).model_dump(mode="json"),
         },
+        owner=owner(conversation),
     )
 
 
@@ -93,4 +100,5 @@ def conversation_read(
         agent=agent,
         contact=contact,
         actor_user_id=user_id,
+        owner=owner(conversation),
     )

@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from kefu.auth.principals import AgentPrincipal, VisitorPrincipal
 from kefu.conversations.models import Conversation, ConversationRead
+from kefu.conversations.visibility import load_viewer
 from kefu.errors import InvalidInput, NotFound
-from kefu.inboxes.queries import visible_inbox_ids
 from kefu.messages.models import Message
 
 AssigneeFilter = Literal["mine", "unassigned", "all"]
@@ -30,12 +30,23 @@ async def conversation_scope(
     """The SQL condition on `Conversation` rows that this agent may see; None: all of them.
 
     Every place a conversation can surface (lists, search, contact timelines, notifications,
-    exports, reports) filters with this, so that visibility has one definition.
+    exports, reports) filters with this, so that visibility has one definition: the inboxes the
+    agent belongs to, narrowed in `own`-visibility inboxes (see kefu.conversations.visibility).
     """
-    visible = await visible_inbox_ids(session=session, actor=actor)
-    if visible is None:
+    viewer = await load_viewer(session=session, actor=actor)
+    if viewer.inbox_ids is None:
         return None
-    return Conversation.inbox_id.in_(visible)
+    open_inboxes = viewer.inbox_ids - viewer.restricted_inbox_ids
+    condition: ColumnElement[bool] = Conversation.inbox_id.in_(sorted(open_inboxes))
+    if viewer.restricted_inbox_ids:
+        owned = or_(
+            Conversation.assignee_id.is_(None),
+            Conversation.assignee_id == actor.user_id,
+            Conversation.team_id.in_(sorted(viewer.team_ids)),
+        )
+        restricted = and_(Conversation.inbox_id.in_(sorted(viewer.restricted_inbox_ids)), owned)
+        condition = or_(condition, restricted)
+    return condition
 
 
 async def get_conversation(*, session: AsyncSession, conversation_id: int) -> Conversation | None:

@@ -88,6 +88,20 @@ class InboxChanged(_Strict):
     type: Literal["inbox.changed"]
     inbox_id: int
     member_ids: list[int]
+    agent_visibility: Literal["all", "own"] = "all"
+
+
+class TeamChanged(_Strict):
+    type: Literal["team.changed"]
+    team_id: int
+    member_ids: list[int]
+
+
+class ConversationRemoved(_Strict):
+    """Sent instead of an update to a console that may no longer see the conversation."""
+
+    type: Literal["conversation.removed"]
+    conversation_id: int
 
 
 class AgentUpdated(_Strict):
@@ -129,6 +143,8 @@ AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.AGENT_UPDATED: AgentUpdated,
     types.QUEUE_UPDATED: AgentQueueUpdated,
     types.SLA_BREACHED: SlaBreached,
+    types.TEAM_CHANGED: TeamChanged,
+    types.CONVERSATION_REMOVED: ConversationRemoved,
 }
 CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: ContactMessageCreated,

@@ -18,6 +18,9 @@ INBOX_CHANGED = "inbox.changed"
 AGENT_UPDATED = "agent.updated"  # presence, capacity, skills: to every agent console
 QUEUE_UPDATED = "queue.updated"  # an inbox's queue moved: counts to agents, places to customers
 SLA_BREACHED = "sla.breached"
+TEAM_CHANGED = "team.changed"  # a team's members: consoles in `own`-visibility inboxes follow it
+# To a console that may no longer see a conversation (reassigned in an `own`-visibility inbox).
+CONVERSATION_REMOVED = "conversation.removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,8 @@ class Event:
     actor_user_id: int | None = None
     # Personal events (notifications): only these users' consoles get them; None: the inbox.
     user_ids: tuple[int, ...] | None = None
+    # The conversation's (assignee id, team id), for inboxes where agents see only their own.
+    owner: tuple[int | None, int | None] | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -40,6 +45,7 @@ class Event:
             "contact_id": self.contact_id,
             "actor_user_id": self.actor_user_id,
             "user_ids": self.user_ids,
+            "owner": self.owner,
             "agent": self.agent,
             "contact": self.contact,
         }
@@ -52,6 +58,7 @@ class Event:
             contact_id=data["contact_id"],
             actor_user_id=data.get("actor_user_id"),
             user_ids=None if data.get("user_ids") is None else tuple(data["user_ids"]),
+            owner=None if data.get("owner") is None else (data["owner"][0], data["owner"][1]),
             agent=data["agent"],
             contact=data["contact"],
         )

@@ -3,12 +3,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.audit.actions import record_audit
 from kefu.auth.permissions import actor_user_id, require_admin
 from kefu.auth.principals import Principal
+from kefu.conversations.visibility import (
+    AgentVisibility,
+    ReplyPermission,
+    agent_visibility,
+)
 from kefu.errors import InvalidInput
 from kefu.events import types
 from kefu.events.bus import send_event_on_commit
@@ -69,9 +74,17 @@ async def do_update_inbox(
     allowed_origins: Sequence[str] | None = None,
     team_id: int | None = None,
     member_ids: Sequence[int] | None = None,
+    agent_visibility: AgentVisibility | None = None,
+    reply_permission: ReplyPermission | None = None,
 ) -> Inbox:
     require_admin(actor)
     changes: dict[str, object] = {}
+    access = {"agent_visibility": agent_visibility, "reply_permission": reply_permission}
+    access = {k: v for k, v in access.items() if v is not None and inbox.settings.get(k) != v}
+    if access:
+        # A new dict: the JSON column is not mutation-tracked.
+        inbox.settings = {**inbox.settings, **access}
+        changes.update(access)
     for field, value in (
         ("name", name),
         ("greeting", greeting),
@@ -88,6 +101,8 @@ async def do_update_inbox(
         inbox.team_id = changes["team_id"] = team_id
     if member_ids is not None:
         changes["member_ids"] = await _set_members(session, inbox, member_ids)
+    elif "agent_visibility" in access:
+        await _announce_members(session, inbox, await _member_ids(session, inbox))
     record_audit(
         session,
         actor_user_id=actor_user_id(actor),
@@ -109,13 +124,30 @@ async def _set_members(session: AsyncSession, inbox: Inbox, member_ids: Sequence
     await session.execute(delete(InboxMember).where(InboxMember.inbox_id == inbox.id))
     session.add_all(InboxMember(inbox_id=inbox.id, user_id=uid) for uid in wanted)
     await session.flush()
-    # Open consoles learn the new membership and start (or stop) receiving this inbox's events.
+    await _announce_members(session, inbox, wanted)
+    return wanted
+
+
+async def _member_ids(session: AsyncSession, inbox: Inbox) -> list[int]:
+    rows = await session.scalars(
+        select(InboxMember.user_id).where(InboxMember.inbox_id == inbox.id)
+    )
+    return list(rows)
+
+
+async def _announce_members(session: AsyncSession, inbox: Inbox, member_ids: list[int]) -> None:
+    """Open consoles learn the membership and the visibility rule, and start (or stop)
+    receiving this inbox's events."""
     send_event_on_commit(
         session,
         Event(
             type=types.INBOX_CHANGED,
             inbox_id=inbox.id,
-            agent={"type": types.INBOX_CHANGED, "inbox_id": inbox.id, "member_ids": wanted},
+            agent={
+                "type": types.INBOX_CHANGED,
+                "inbox_id": inbox.id,
+                "member_ids": member_ids,
+                "agent_visibility": agent_visibility(inbox.settings or {}),
+            },
         ),
     )
-    return wanted

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -34,6 +35,9 @@ class InboxOut(BaseModel):
     allowed_origins: list[str]
     team_id: int | None
     member_ids: list[int] = []
+    # Who sees and answers what (kefu.conversations.visibility).
+    agent_visibility: Literal["all", "own"] = "all"
+    reply_permission: Literal["anyone", "assignee"] = "anyone"
 
 
 class InboxCreate(BaseModel):
@@ -63,6 +67,8 @@ class InboxUpdate(BaseModel):
     allowed_origins: list[str] | None = Field(default=None, max_length=50)
     team_id: Id | None = None
     member_ids: list[Id] | None = Field(default=None, max_length=1000)
+    agent_visibility: Literal["all", "own"] | None = None
+    reply_permission: Literal["anyone", "assignee"] | None = None
 
     @field_validator("allowed_origins")
     @classmethod

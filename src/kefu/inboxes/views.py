@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from kefu.auth.dependencies import Agent, RuntimeDep
 from kefu.auth.permissions import require_admin
 from kefu.bounds import IdPath
+from kefu.conversations.visibility import agent_visibility, reply_permission
 from kefu.inboxes import actions, queries
 from kefu.inboxes.models import Inbox
 from kefu.inboxes.schemas import EmbedOut, InboxCreate, InboxOut, InboxUpdate
@@ -15,6 +16,8 @@ router = APIRouter(prefix="/api/v1/inboxes", tags=["inboxes"])
 def _out(inbox: Inbox, member_ids: list[int]) -> InboxOut:
     out = InboxOut.model_validate(inbox)
     out.member_ids = member_ids
+    out.agent_visibility = agent_visibility(inbox.settings or {})
+    out.reply_permission = reply_permission(inbox.settings or {})
     return out
 
 

@@ -14,9 +14,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from kefu.auth.principals import AgentPrincipal, Principal, VisitorPrincipal
 from kefu.conversations import events
 from kefu.conversations.models import Conversation
+from kefu.conversations.visibility import may_reply
 from kefu.db import Database, dialect_insert, utcnow
-from kefu.errors import InvalidInput
+from kefu.errors import InvalidInput, PermissionDenied
 from kefu.events.bus import send_event_on_commit
+from kefu.inboxes.models import Inbox
 from kefu.messages.models import Message
 from kefu.messages.queries import get_original_send
 from kefu.routing.signals import request_routing_on_commit
@@ -154,6 +156,24 @@ def clean_text(text: str, max_chars: int = 10_000) -> str:
     return text
 
 
+async def check_may_reply(
+    session: AsyncSession, *, actor: AgentPrincipal, conversation: Conversation
+) -> None:
+    """In an inbox where only the assignee answers, others may still write internal notes."""
+    inbox = await session.get(Inbox, conversation.inbox_id)
+    settings = inbox.settings if inbox is not None else {}
+    if not may_reply(
+        role=actor.user.role,
+        user_id=actor.user_id,
+        inbox_settings=settings or {},
+        assignee_id=conversation.assignee_id,
+    ):
+        raise PermissionDenied(
+            "Only the assigned agent may reply in this inbox; add an internal note instead.",
+            code="reply_assignee_only",
+        )
+
+
 async def do_send_agent_message(
     session: AsyncSession,
     *,
@@ -166,6 +186,8 @@ async def do_send_agent_message(
     """An agent's reply (to the customer) or internal note (never shown to the customer).
     The caller obtained `conversation` through access_conversation (membership checked)."""
     text = clean_text(text)
+    if not private:
+        await check_may_reply(session, actor=actor, conversation=conversation)
     return await append_message(
         session,
         conversation=conversation,

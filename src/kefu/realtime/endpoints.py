@@ -29,10 +29,10 @@ from kefu.conversations.queries import (
     get_current_visitor_conversation,
     get_open_conversation_id,
 )
+from kefu.conversations.visibility import load_viewer
 from kefu.errors import KefuError, NotFound
 from kefu.events import types
 from kefu.events.types import Event
-from kefu.inboxes.queries import member_inbox_ids
 from kefu.messages.actions import DuplicateSend, do_send_agent_message
 from kefu.messages.queries import list_messages
 from kefu.realtime import protocol
@@ -65,13 +65,15 @@ async def console_socket(ws: WebSocket) -> None:
         )
         return
     async with runtime.db.read() as session:
-        inbox_ids = await member_inbox_ids(session=session, user_id=actor.user_id)
+        viewer = await load_viewer(session=session, actor=actor, with_teams=True)
     conn = Connection(
         ws,
         user_id=actor.user_id,
         is_admin=actor.is_admin,
         is_lead=actor.user.role in ("admin", "supervisor"),
-        inbox_ids=inbox_ids,
+        inbox_ids=viewer.inbox_ids or (),
+        restricted=viewer.restricted_inbox_ids,
+        team_ids=viewer.team_ids,
     )
     # hello first, before any event can be queued for the socket.
     conn.send_now({"type": "hello", "user_id": actor.user_id, "node": runtime.settings.node_name})
@@ -372,6 +374,7 @@ def _agent_typing(
         agent=agent,
         contact=contact,
         actor_user_id=actor.user_id,
+        owner=events.owner(conversation),
     )
 
 
@@ -389,6 +392,7 @@ def _visitor_typing(conversation: Conversation, on: bool) -> Event:
             "on": on,
             "private": False,
         },
+        owner=events.owner(conversation),
     )
 
 

@@ -44,6 +44,8 @@ class Connection:
         "_paused",
         "closed",
         "conversation_id",
+        "restricted",
+        "team_ids",
     )
 
     def __init__(
@@ -55,6 +57,8 @@ class Connection:
         is_lead: bool = False,
         inbox_ids: Iterable[int] = (),
         contact_id: int | None = None,
+        restricted: Iterable[int] = (),
+        team_ids: Iterable[int] = (),
     ) -> None:
         self.ws = ws
         self.user_id = user_id
@@ -63,6 +67,10 @@ class Connection:
         # Immutable, so that the many connections with none can share one empty set.
         self.inbox_ids: frozenset[int] = frozenset(inbox_ids) or NO_INBOXES
         self.contact_id = contact_id
+        # Inboxes where this agent sees only conversations assigned to them, to their teams, or
+        # to nobody (kefu.conversations.visibility), and the teams that counts.
+        self.restricted: frozenset[int] = frozenset(restricted) or NO_INBOXES
+        self.team_ids: frozenset[int] = frozenset(team_ids) or NO_INBOXES
         # Created by the first frame and dropped once all is sent: an idle socket holds no
         # queue (an empty deque is ~600 bytes, times every open socket).
         self._pending: deque[Frame] | None = None
@@ -168,6 +176,9 @@ class Hub:
         seq = event.agent.get("seq") if event.type == types.MESSAGE_CREATED else None
         if event.type == types.INBOX_CHANGED:
             self._apply_membership(event)
+        elif event.type == types.TEAM_CHANGED:
+            self._apply_team(event)
+            return
         if event.type == types.AGENT_UPDATED:
             self._dispatch_agent_update(event)
             return
@@ -179,8 +190,19 @@ class Hub:
             agents |= self.by_inbox.get(event.inbox_id, set())
         if agents and event.agent:  # an empty agent payload: for the customer only
             text = orjson.dumps(event.agent).decode()
+            removed: str | None = None
             for conn in agents:
                 if event.type == types.TYPING and conn.user_id == event.actor_user_id:
+                    continue
+                if not self._may_see(conn, event):
+                    if event.type == types.CONVERSATION_UPDATED:
+                        removed = (
+                            removed
+                            or orjson.dumps(
+                                {"type": types.CONVERSATION_REMOVED, "conversation_id": key}
+                            ).decode()
+                        )
+                        conn.push((key, None, removed))
                     continue
                 conn.push((key, seq, text))
         if event.contact is not None and event.contact_id is not None:
@@ -202,6 +224,23 @@ class Hub:
             for conn in conns:
                 conn.push((None, None, full if conn.is_lead or user_id == subject else public))
 
+    @staticmethod
+    def _may_see(conn: Connection, event: Event) -> bool:
+        if event.owner is None or event.inbox_id not in conn.restricted:
+            return True
+        assignee_id, team_id = event.owner
+        return assignee_id is None or assignee_id == conn.user_id or team_id in conn.team_ids
+
+    def _apply_team(self, event: Event) -> None:
+        team_id = event.agent["team_id"]
+        members = set(event.agent["member_ids"])
+        for user_id, conns in self.by_user.items():
+            for conn in conns:
+                if user_id in members:
+                    conn.team_ids = conn.team_ids | {team_id}
+                elif team_id in conn.team_ids:
+                    conn.team_ids = conn.team_ids - {team_id}
+
     def _dispatch_personal(self, event: Event) -> None:
         """An event for named users only (a notification): to each of their consoles."""
         text = orjson.dumps(event.agent).decode()
@@ -212,10 +251,15 @@ class Hub:
     def _apply_membership(self, event: Event) -> None:
         inbox_id = event.agent["inbox_id"]
         members = set(event.agent["member_ids"])
+        own = event.agent.get("agent_visibility") == "own"
         for user_id, conns in self.by_user.items():
             for conn in conns:
                 if conn.is_admin:
                     continue
+                if own and not conn.is_lead:
+                    conn.restricted = conn.restricted | {inbox_id}
+                elif inbox_id in conn.restricted:
+                    conn.restricted = conn.restricted - {inbox_id}
                 if user_id in members and inbox_id not in conn.inbox_ids:
                     conn.inbox_ids |= {inbox_id}
                     self.by_inbox.setdefault(inbox_id, set()).add(conn)

@@ -185,11 +185,14 @@ async def do_record_sla_breaches(session: AsyncSession) -> list[SlaBreach]:
                 actor=SystemPrincipal(),
                 activity={"type": "sla_breached", "kind": kind, "due_at": due.isoformat()},
             )
-            send_event_on_commit(session, breach_event(breach))
+            send_event_on_commit(
+                session,
+                breach_event(breach, owner=(conversation.assignee_id, conversation.team_id)),
+            )
     return recorded
 
 
-def breach_event(breach: SlaBreach) -> Event:
+def breach_event(breach: SlaBreach, *, owner: tuple[int | None, int | None] | None = None) -> Event:
     return Event(
         type=types.SLA_BREACHED,
         inbox_id=breach.inbox_id,
@@ -200,4 +203,5 @@ def breach_event(breach: SlaBreach) -> Event:
             "kind": breach.kind,
             "due_at": breach.due_at.isoformat(),
         },
+        owner=owner,
     )

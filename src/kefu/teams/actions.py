@@ -10,6 +10,9 @@ from kefu.audit.actions import record_audit
 from kefu.auth.permissions import actor_user_id, require_admin
 from kefu.auth.principals import Principal
 from kefu.errors import Conflict, InvalidInput
+from kefu.events import types
+from kefu.events.bus import send_event_on_commit
+from kefu.events.types import Event
 from kefu.teams.models import Team, TeamMember
 from kefu.users.models import User
 
@@ -90,3 +93,12 @@ async def _set_members(session: AsyncSession, team: Team, member_ids: Sequence[i
     await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
     session.add_all(TeamMember(team_id=team.id, user_id=uid) for uid in wanted)
     await session.flush()
+    # Open consoles in `own`-visibility inboxes see their teams' conversations: they follow this.
+    send_event_on_commit(
+        session,
+        Event(
+            type=types.TEAM_CHANGED,
+            inbox_id=None,
+            agent={"type": types.TEAM_CHANGED, "team_id": team.id, "member_ids": list(wanted)},
+        ),
+    )
