@@ -395,3 +395,36 @@ def test_queue_and_agents_on_a_phone(kefu_server: KefuServer, browser: Browser) 
         page.locator('a[data-page="agents"]').click()
         expect(page.get_by_role("heading", name="即時狀態")).to_be_visible()
         page.screenshot(path="/tmp/console-phone-agents.png")
+
+
+def test_reply_is_for_the_assignee_when_the_inbox_says_so(
+    kefu_server: KefuServer, browser: Browser
+) -> None:
+    text = f"only the assignee {uuid.uuid4().hex[:6]}"
+    with api_as(kefu_server, ADMIN) as admin_api:
+        inbox_id = demo_inbox_id(admin_api, kefu_server)
+        admin_api.patch(
+            f"/api/v1/inboxes/{inbox_id}", json={"reply_permission": "assignee"}
+        ).raise_for_status()
+        try:
+            visitor_writes(kefu_server, kefu_server.inbox_key, text)
+            with agent_page(browser, kefu_server, "mei@kefu.local") as mei:
+                conversation_id = open_conversation(mei, text)
+                alex = user_id(admin_api, "alex@kefu.local")
+                admin_api.post(
+                    f"/api/v1/conversations/{conversation_id}/transfer",
+                    json={"assignee_id": alex, "force": True},
+                ).raise_for_status()
+                reply_mode = mei.locator(".composer .mode[data-mode=reply]")
+                expect(reply_mode).to_be_disabled()
+                expect(mei.locator("form.composer")).to_have_class(re.compile("is-note"))
+                # Handed to 王小美: she may answer the customer, live.
+                admin_api.post(
+                    f"/api/v1/conversations/{conversation_id}/transfer",
+                    json={"assignee_id": user_id(admin_api, "mei@kefu.local"), "force": True},
+                ).raise_for_status()
+                expect(reply_mode).to_be_enabled()
+        finally:
+            admin_api.patch(
+                f"/api/v1/inboxes/{inbox_id}", json={"reply_permission": "anyone"}
+            ).raise_for_status()

@@ -274,6 +274,10 @@ function onFrame(frame) {
       thread.conversationUpdated(frame.conversation);
       ctx.roster.scheduleRefresh(); // loads follow assignments and resolutions
       break;
+    case "conversation.removed":
+      list.removed(frame.conversation_id);
+      thread.removed(frame.conversation_id);
+      break;
     case "agent.updated":
       ctx.roster.agentUpdated(frame);
       break;

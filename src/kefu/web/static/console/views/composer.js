@@ -57,7 +57,16 @@ export class Composer {
     return this.el;
   }
 
-  setMode(isPrivate) {
+  /** In an inbox where only the assignee answers customers, others write internal notes. */
+  setReplyAllowed(allowed) {
+    if (!this.el) return;
+    const reply = this.modes.find((button) => button.dataset.mode === "reply");
+    reply.disabled = !allowed;
+    reply.title = allowed ? "" : t("composer.assigneeOnly");
+    if (!allowed && !this.private) this.setMode(true, { focus: false });
+  }
+
+  setMode(isPrivate, { focus = true } = {}) {
     this.stopTyping();
     this.private = isPrivate;
     this.el.classList.toggle("is-note", isPrivate);
@@ -65,7 +74,7 @@ export class Composer {
       button.setAttribute("aria-pressed", String((button.dataset.mode === "note") === isPrivate));
     }
     this.input.placeholder = t(isPrivate ? "composer.notePlaceholder" : "composer.placeholder");
-    this.input.focus();
+    if (focus) this.input.focus();
   }
 
   keydown(event) {

@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { guard, h, labelled, mount, toast } from "../dom.js";
 import { t } from "../i18n.js";
-import { formActions } from "./forms.js";
+import { formActions, selectOf } from "./forms.js";
 import { memberPicker } from "./members.js";
 
 export async function renderInboxes(container, ctx, editingId = null) {
@@ -117,6 +117,23 @@ function inboxForm(container, ctx, users, teams, inbox) {
       h("option", { value: String(tm.id), selected: inbox?.team_id === tm.id }, tm.name),
     ),
   );
+  // Who sees and answers what (only when editing: a new inbox starts open to all its members).
+  const visibility = selectOf(
+    [
+      ["all", t("admin.visibilityAll")],
+      ["own", t("admin.visibilityOwn")],
+    ],
+    inbox?.agent_visibility || "all",
+    { name: "agent_visibility" },
+  );
+  const replies = selectOf(
+    [
+      ["anyone", t("admin.replyAnyone")],
+      ["assignee", t("admin.replyAssignee")],
+    ],
+    inbox?.reply_permission || "anyone",
+    { name: "reply_permission" },
+  );
   const members = memberPicker(
     t("admin.members"),
     users.filter((u) => u.is_active),
@@ -135,6 +152,10 @@ function inboxForm(container, ctx, users, teams, inbox) {
       team_id: team.value ? Number(team.value) : null,
       member_ids: members.value(),
     };
+    if (inbox) {
+      body.agent_visibility = visibility.value;
+      body.reply_permission = replies.value;
+    }
     const saved = await guard(inbox ? api.updateInbox(inbox.id, body) : api.createInbox(body));
     if (!saved) return;
     toast(inbox ? t("admin.saved") : t("admin.created"), "ok");
@@ -153,6 +174,8 @@ function inboxForm(container, ctx, users, teams, inbox) {
       labelled(t("admin.greeting"), greeting),
       labelled(t("admin.origins"), origins),
       labelled(t("admin.color"), color),
+      inbox ? labelled(t("admin.visibility"), visibility) : null,
+      inbox ? labelled(t("admin.replies"), replies) : null,
     ),
     members.el,
     formActions({ editing: !!inbox, onCancel: () => renderInboxes(container, ctx) }),

@@ -133,6 +133,10 @@ export class ConversationList {
     this.render();
   }
 
+  removed(id) {
+    if (this.items.delete(id)) this.render();
+  }
+
   conversationUpdated(conv) {
     const known = this.items.get(conv.id);
     if (!this.matches(conv)) {

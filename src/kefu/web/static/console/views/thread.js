@@ -107,6 +107,7 @@ export class Thread {
       ),
       this.side,
     );
+    this.composer.setReplyAllowed(this.replyAllowed());
     this.renderHead();
   }
 
@@ -289,6 +290,23 @@ export class Thread {
     this.conv.contact_last_read_seq = Math.max(seen, conv.contact_last_read_seq);
     this.renderHead();
     this.renderMessages();
+    this.composer.setReplyAllowed(this.replyAllowed());
+  }
+
+  /** Whether this agent may write to the customer (the inbox's reply permission). */
+  replyAllowed() {
+    const me = this.ctx.me;
+    if (!this.conv || !me || me.role !== "agent") return true;
+    const inbox = this.ctx.inboxes.find((i) => i.id === this.conv.inbox_id);
+    if (!inbox || inbox.reply_permission !== "assignee") return true;
+    return !!this.conv.assignee && this.conv.assignee.id === me.id;
+  }
+
+  /** The conversation left this agent's view (reassigned in an "own conversations" inbox). */
+  removed(id) {
+    if (!this.conv || this.conv.id !== id) return;
+    toast(t("conv.removed"));
+    this.close();
   }
 
   conversationRead(frame) {
@@ -333,5 +351,6 @@ export class Thread {
   /** Users or inboxes changed (roster, membership): redraw the header and sidebar. */
   refreshMeta() {
     if (this.conv && this.head) this.renderHead();
+    if (this.conv && this.head) this.composer.setReplyAllowed(this.replyAllowed());
   }
 }
