@@ -16,7 +16,7 @@ from kefu.auth.principals import AgentPrincipal
 from kefu.bounds import IdPath, IdQuery
 from kefu.contacts.models import Contact
 from kefu.conversations.models import Conversation
-from kefu.conversations.queries import access_conversation
+from kefu.conversations.queries import access_conversation, conversation_scope
 from kefu.conversations.schemas import ConversationOut, conversation_out
 from kefu.db import utcnow
 from kefu.errors import InvalidInput, NotFound
@@ -308,10 +308,12 @@ async def sla_breaches(
 ) -> list[SlaBreachOut]:
     """Recent SLA breaches in the inboxes you can see, newest first."""
     async with runtime.db.read() as session:
-        visible = await visible_inbox_ids(session=session, actor=actor)
+        scope = await conversation_scope(session=session, actor=actor)
         query = select(SlaBreach).order_by(SlaBreach.breached_at.desc(), SlaBreach.id.desc())
-        if visible is not None:
-            query = query.where(SlaBreach.inbox_id.in_(visible))
+        if scope is not None:
+            query = query.join(Conversation, Conversation.id == SlaBreach.conversation_id).where(
+                scope
+            )
         if inbox_id is not None:
             query = query.where(SlaBreach.inbox_id == inbox_id)
         if since is not None:
