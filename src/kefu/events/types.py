@@ -18,6 +18,8 @@ INBOX_CHANGED = "inbox.changed"
 AGENT_UPDATED = "agent.updated"  # presence, capacity, skills: to every agent console
 QUEUE_UPDATED = "queue.updated"  # an inbox's queue moved: counts to agents, places to customers
 SLA_BREACHED = "sla.breached"
+# A scheduled message was scheduled, canceled, sent or failed: to the inbox's agents.
+SCHEDULED_MESSAGE_UPDATED = "scheduled_message.updated"
 
 
 @dataclass(frozen=True, slots=True)
