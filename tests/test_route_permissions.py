@@ -34,7 +34,7 @@ BODIES: dict[str, dict[str, object]] = {
         "kind": "csat",
         "score": 5,
     },
-    "PUT /api/v1/widget/{inbox_key}/timezone": {"timezone": "Asia/Taipei"},
+    "POST /api/v1/widget/{inbox_key}/timezone": {"timezone": "Asia/Taipei"},
 }
 
 

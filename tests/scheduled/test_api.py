@@ -26,7 +26,7 @@ PERMISSION_TESTED = {
     "GET /api/v1/conversations/{conversation_id}/scheduled-messages",
     "POST /api/v1/conversations/{conversation_id}/scheduled-messages",
     "POST /api/v1/conversations/{conversation_id}/scheduled-messages/{scheduled_id}/cancel",
-    "PUT /api/v1/widget/{inbox_key}/timezone",
+    "POST /api/v1/widget/{inbox_key}/timezone",
 }
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -90,7 +90,7 @@ async def test_a_message_scheduled_in_the_customers_timezone_is_sent_once_when_d
     capture_events: EventCapture,
 ) -> None:
     token, conv_id, agent = await customer(app, client, workspace)
-    tz = await client.put(
+    tz = await client.post(
         f"/api/v1/widget/{workspace.inbox.public_key}/timezone",
         json={"timezone": "Asia/Taipei"},
         headers={"x-kefu-visitor": token},
@@ -259,12 +259,12 @@ async def test_the_widget_reports_only_real_timezones(
     url = f"/api/v1/widget/{workspace.inbox.public_key}/timezone"
     headers = {"x-kefu-visitor": token}
     for bad in ("Mars/Olympus_Mons", "../../etc/passwd", "/etc/localtime", "UTC+8", "x" * 65, ""):
-        response = await client.put(url, json={"timezone": bad}, headers=headers)
+        response = await client.post(url, json={"timezone": bad}, headers=headers)
         assert response.status_code == 422, bad
-    assert (await client.put(url, json={"timezone": 8}, headers=headers)).status_code == 422
-    assert (await client.put(url, json={"timezone": "UTC"})).status_code == 401
+    assert (await client.post(url, json={"timezone": 8}, headers=headers)).status_code == 422
+    assert (await client.post(url, json={"timezone": "UTC"})).status_code == 401
     other_key = url.replace(workspace.inbox.public_key, workspace.other_inbox.public_key)
-    crossed = await client.put(other_key, json={"timezone": "UTC"}, headers=headers)
+    crossed = await client.post(other_key, json={"timezone": "UTC"}, headers=headers)
     assert crossed.status_code == 401
-    ok = await client.put(url, json={"timezone": "America/Argentina/Buenos_Aires"}, headers=headers)
+    ok = await client.post(url, json={"timezone": "America/Argentina/Buenos_Aires"}, headers=headers)
     assert ok.status_code == 204

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/conversations", tags=["scheduled messages"])
 widget_router = APIRouter(prefix="/api/v1/widget/{inbox_key}", tags=["widget"])
 
 
-@widget_router.put("/timezone", status_code=204)
+@widget_router.post("/timezone", status_code=204)
 async def widget_timezone(
     inbox_key: str,
     body: TimezoneIn,
