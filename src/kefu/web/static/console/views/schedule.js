@@ -209,7 +209,7 @@ export function scheduledStrip(ctx, conv, items, contactZone, onChanged) {
       "ul",
       { class: "scheduled-list" },
       shown.map((item) => {
-        const when = formatIn(new Date(item.send_at), zone);
+        const when = `${formatIn(new Date(item.send_at), zone)} (${zone})`;
         const failed = item.status === "failed";
         const reasonKey = `schedule.failure.${item.failure}`;
         const reason = t(reasonKey) === reasonKey ? t("schedule.failure.other") : t(reasonKey);
@@ -219,6 +219,9 @@ export function scheduledStrip(ctx, conv, items, contactZone, onChanged) {
           h("span", { class: "scheduled-when", text: failed ? t("schedule.failed", { reason }) : t("schedule.pending", { when }) }),
           h("span", { class: "scheduled-text", text: item.text }),
           h("span", { class: "scheduled-by", text: t("schedule.by", { name: item.author.name }) }),
+          !failed && conv.status === "resolved"
+            ? h("span", { class: "scheduled-warn", text: t("schedule.resolvedWarning") })
+            : null,
           !failed && (item.author.id === ctx.me.id || lead)
             ? h("button", {
                 type: "button",

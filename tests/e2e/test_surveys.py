@@ -1,0 +1,111 @@
+"""In real Chromium: the agent resolves a conversation in the console, the survey appears in the
+visitor's widget live (and again after a reload, while unanswered), the visitor rates it 5 with
+a comment and answers NPS, and the agent sees the rating in the conversation and its panel."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.conftest import KefuServer
+
+pytestmark = [pytest.mark.e2e]
+
+TIMEOUT = 8_000
+AGENT = "alex@kefu.local"  # English console
+
+
+def admin_turns_on_nps(server: KefuServer) -> None:
+    admin = next(e for e, (role, _) in server.logins.items() if role == "admin")
+    with httpx.Client(base_url=server.base_url, timeout=10) as http:
+        login = http.post(
+            "/api/v1/auth/login", json={"email": admin, "password": server.password(admin)}
+        )
+        login.raise_for_status()
+        http.headers["x-csrf-token"] = login.json()["csrf_token"]
+        inbox_id = http.get("/api/v1/inboxes").raise_for_status().json()[0]["id"]
+        saved = http.put(
+            f"/api/v1/inboxes/{inbox_id}/surveys", json={"csat_enabled": True, "nps_enabled": True}
+        )
+        saved.raise_for_status()
+
+
+def test_the_visitor_rates_a_resolved_conversation_and_the_agent_sees_it(
+    kefu_server: KefuServer, browser: Browser
+) -> None:
+    admin_turns_on_nps(kefu_server)
+    marker = f"Where is my parcel? {uuid.uuid4().hex[:6]}"
+    comment = "Quick and friendly <b>thanks</b>"
+
+    visitor = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+    widget = visitor.new_page()
+    widget.goto(f"{kefu_server.base_url}/demo")
+    widget.get_by_role("button", name="Open chat").click()
+    widget.get_by_role("textbox", name="Message").fill(marker)
+    widget.get_by_role("button", name="Send", exact=True).click()
+    expect(widget.locator("kefu-widget .me:not(.q) .t", has_text=marker)).to_be_visible(
+        timeout=TIMEOUT
+    )
+
+    agent = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+    console = agent.new_page()
+    console.goto(f"{kefu_server.base_url}/console/")
+    console.locator("input[name=email]").fill(AGENT)
+    console.locator("input[name=password]").fill(kefu_server.password(AGENT))
+    console.locator("form.login-card button[type=submit]").click()
+    item = console.locator(".conv-item", has_text=marker)
+    expect(item).to_be_visible(timeout=TIMEOUT)
+    item.click()
+    expect(console.locator(".thread .messages")).to_be_visible()
+    if console.locator("[data-action=assign-me]").count():
+        console.locator("[data-action=assign-me]").click()  # the rating counts for its agent
+        expect(console.locator("#assignee-select option:checked")).to_have_text("Alex Chen")
+    console.get_by_role("button", name="Resolve").click()
+    expect(console.locator(".thread-head .pill.status-resolved")).to_be_visible(timeout=TIMEOUT)
+
+    # Live: the survey appears in the open widget as soon as the conversation is resolved.
+    question = widget.get_by_text("How would you rate this conversation?")
+    expect(question).to_be_visible(timeout=TIMEOUT)
+    # Not answered yet: a reload shows it again.
+    widget.reload()
+    widget.get_by_role("button", name="Open chat").click()
+    expect(question).to_be_visible(timeout=TIMEOUT)
+
+    five = widget.get_by_role("button", name="5 out of 5", exact=True)
+    five.focus()
+    widget.keyboard.press("Enter")  # keyboard works: buttons with names
+    expect(five).to_have_attribute("aria-pressed", "true")
+    widget.get_by_role("textbox", name="Anything to add? (optional)").fill(comment)
+    widget.get_by_role("button", name="Send rating").click()
+    nps = widget.get_by_text("How likely are you to recommend us to a friend or colleague?")
+    expect(nps).to_be_visible(timeout=TIMEOUT)
+    expect(widget.get_by_role("button", name="0 out of 10", exact=True)).to_be_focused()
+    widget.get_by_role("button", name="9 out of 10", exact=True).click()
+    expect(
+        widget.get_by_role("status").filter(has_text="Thank you for your feedback!")
+    ).to_be_visible(timeout=TIMEOUT)
+
+    # The agent sees it live: activity lines with the comment (as text), and the side panel.
+    line = console.locator(".msg-activity", has_text="The customer rated the conversation 5/5")
+    expect(line).to_be_visible(timeout=TIMEOUT)
+    expect(line.locator(".activity-note")).to_have_text(comment)
+    expect(
+        console.locator(".msg-activity", has_text="recommendation question: 9/10")
+    ).to_be_visible(timeout=TIMEOUT)
+    panel = console.locator(".survey-panel")
+    expect(panel.locator(".rating[data-kind=csat] .rating-score")).to_have_text("5 of 5")
+    expect(panel.locator(".rating[data-kind=csat] .rating-comment")).to_have_text(comment)
+    expect(panel.locator(".rating[data-kind=nps] .rating-score")).to_have_text("9 of 10")
+    expect(panel.locator(".rating[data-kind=csat]")).to_contain_text("Alex Chen")
+
+    # Answered: after a reload the widget asks no more.
+    widget.reload()
+    widget.get_by_role("button", name="Open chat").click()
+    expect(widget.get_by_role("textbox", name="Message")).to_be_visible()
+    widget.wait_for_timeout(500)
+    expect(question).to_have_count(0)
+    agent.close()
+    visitor.close()
