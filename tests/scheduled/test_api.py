@@ -266,5 +266,7 @@ async def test_the_widget_reports_only_real_timezones(
     other_key = url.replace(workspace.inbox.public_key, workspace.other_inbox.public_key)
     crossed = await client.post(other_key, json={"timezone": "UTC"}, headers=headers)
     assert crossed.status_code == 401
-    ok = await client.post(url, json={"timezone": "America/Argentina/Buenos_Aires"}, headers=headers)
+    ok = await client.post(
+        url, json={"timezone": "America/Argentina/Buenos_Aires"}, headers=headers
+    )
     assert ok.status_code == 204
