@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -18,25 +17,30 @@ TIMEOUT = 8_000
 AGENT = "alex@kefu.local"  # English console
 
 
-def admin_turns_on_nps(server: KefuServer) -> None:
+def admin_turns_on_nps(server: KefuServer, browser: Browser) -> None:
+    """In the console's inbox settings (the admin's console is in zh-TW)."""
     admin = next(e for e, (role, _) in server.logins.items() if role == "admin")
-    with httpx.Client(base_url=server.base_url, timeout=10) as http:
-        login = http.post(
-            "/api/v1/auth/login", json={"email": admin, "password": server.password(admin)}
-        )
-        login.raise_for_status()
-        http.headers["x-csrf-token"] = login.json()["csrf_token"]
-        inbox_id = http.get("/api/v1/inboxes").raise_for_status().json()[0]["id"]
-        saved = http.put(
-            f"/api/v1/inboxes/{inbox_id}/surveys", json={"csat_enabled": True, "nps_enabled": True}
-        )
-        saved.raise_for_status()
+    context = browser.new_context(locale="zh-TW", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{server.base_url}/console/#/inboxes")
+    page.locator("input[name=email]").fill(admin)
+    page.locator("input[name=password]").fill(server.password(admin))
+    page.locator("form.login-card button[type=submit]").click()
+    page.locator("li[data-inbox] button[aria-label^='編輯']").first.click()
+    card = page.locator("form.survey-settings")
+    expect(card.locator("input[name=csat_enabled]")).to_be_checked(timeout=TIMEOUT)
+    nps = card.get_by_label("同時詢問客戶推薦我們的意願(NPS,0–10 分)")
+    expect(nps).not_to_be_checked()
+    nps.check()
+    card.get_by_role("button", name="儲存").click()
+    expect(page.get_by_text("問卷設定已儲存。")).to_be_visible(timeout=TIMEOUT)
+    context.close()
 
 
 def test_the_visitor_rates_a_resolved_conversation_and_the_agent_sees_it(
     kefu_server: KefuServer, browser: Browser
 ) -> None:
-    admin_turns_on_nps(kefu_server)
+    admin_turns_on_nps(kefu_server, browser)
     marker = f"Where is my parcel? {uuid.uuid4().hex[:6]}"
     comment = "Quick and friendly <b>thanks</b>"
 
