@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.orm.attributes import set_committed_value
 
+from kefu.messages.models import Message
+from kefu.transcripts.render import TranscriptView, render_html, render_text
 from tests.conftest import Workspace, agent_client, visitor_send
 
 PERMISSION_TESTED = {
@@ -83,3 +88,36 @@ async def test_without_smtp_the_widget_does_not_offer_transcripts(
     )
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "email_unavailable"
+
+
+def test_english_email_bodies_label_the_customer_as_you_in_their_timezone() -> None:
+    sent = datetime(2026, 11, 24, 1, 5, tzinfo=UTC)
+    message = Message(
+        id=1,
+        conversation_id=1,
+        seq=1,
+        kind="incoming",
+        text="line 1\nline 2",
+        created_at=sent,
+        sender_user_id=None,
+        sender_contact_id=3,
+    )
+    set_committed_value(message, "sender_user", None)
+    set_committed_value(message, "attachments", [])
+    view = TranscriptView(
+        locale="en",
+        inbox_name="Shop <Support>",
+        contact_name="",
+        contact_id=3,
+        zone=ZoneInfo("America/New_York"),
+        started_at=sent,
+        generated_at=sent,
+        for_customer=True,
+    )
+    assert view.t("subject", inbox=view.inbox_name) == "Your conversation with Shop <Support>"
+    text = render_text(view, [message])
+    assert "[2026-11-23 20:05] You:\n  line 1\n  line 2" in text  # New York time
+    assert "Times in America/New_York" in text and "please do not reply" in text
+    page = render_html(view, [message])
+    assert "Shop &lt;Support&gt;" in page and "Shop <Support>" not in page
+    assert '<html lang="en">' in page
