@@ -5,6 +5,8 @@ a comment and answers NPS, and the agent sees the rating in the conversation and
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -44,7 +46,9 @@ def test_the_visitor_rates_a_resolved_conversation_and_the_agent_sees_it(
     marker = f"Where is my parcel? {uuid.uuid4().hex[:6]}"
     comment = "Quick and friendly <b>thanks</b>"
 
-    visitor = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+    visitor = browser.new_context(
+        locale="en-US", viewport={"width": 1280, "height": 800}, timezone_id="Asia/Taipei"
+    )
     widget = visitor.new_page()
     widget.goto(f"{kefu_server.base_url}/demo")
     widget.get_by_role("button", name="Open chat").click()
@@ -54,7 +58,15 @@ def test_the_visitor_rates_a_resolved_conversation_and_the_agent_sees_it(
         timeout=TIMEOUT
     )
 
-    agent = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+    # The widget reported the browser's timezone (once per visitor).
+    widget.wait_for_function(
+        "key => (JSON.parse(localStorage.getItem('kefu:' + key)) || {}).z === 'Asia/Taipei'",
+        arg=kefu_server.inbox_key,
+    )
+
+    agent = browser.new_context(
+        locale="en-US", viewport={"width": 1280, "height": 800}, timezone_id="Europe/Paris"
+    )
     console = agent.new_page()
     console.goto(f"{kefu_server.base_url}/console/")
     console.locator("input[name=email]").fill(AGENT)
@@ -64,6 +76,30 @@ def test_the_visitor_rates_a_resolved_conversation_and_the_agent_sees_it(
     expect(item).to_be_visible(timeout=TIMEOUT)
     item.click()
     expect(console.locator(".thread .messages")).to_be_visible()
+    conversation_id = int(console.url.rsplit("/", 1)[1])
+
+    # A follow-up scheduled for tomorrow 09:00 in the customer's time, shown with the agent's.
+    console.locator("[data-action=schedule]").click()
+    dialog = console.get_by_role("dialog")
+    expect(dialog.get_by_label("Customer's time (Asia/Taipei)")).to_be_checked()
+    dialog.get_by_label("Message to the customer").fill("Checking in: did the parcel arrive?")
+    dialog.get_by_role("button", name="Tomorrow 09:00").click()
+    expect(dialog.get_by_role("status")).to_contain_text("09:00 AM (Asia/Taipei)")
+    expect(dialog.get_by_role("status")).to_contain_text("(Europe/Paris)")
+    dialog.get_by_role("button", name="Schedule", exact=True).click()
+    strip = console.locator(".scheduled-item")
+    expect(strip).to_contain_text("09:00 AM (Asia/Taipei)")
+    expect(strip).to_contain_text("Checking in: did the parcel arrive?")
+    taipei = ZoneInfo("Asia/Taipei")
+    tomorrow = datetime.now(taipei).date() + timedelta(days=1)
+    expected = datetime.combine(tomorrow, time(9, 0), taipei).astimezone(UTC)
+    listing = console.evaluate(
+        "id => fetch(`/api/v1/conversations/${id}/scheduled-messages`).then(r => r.json())",
+        conversation_id,
+    )
+    assert listing["contact_timezone"] == "Asia/Taipei"
+    assert datetime.fromisoformat(listing["items"][0]["send_at"]) == expected
+
     if console.locator("[data-action=assign-me]").count():
         console.locator("[data-action=assign-me]").click()  # the rating counts for its agent
         expect(console.locator("#assignee-select option:checked")).to_have_text("Alex Chen")

@@ -16,6 +16,7 @@ export class FollowUp {
     this.contactZone = null;
     this.responses = [];
     this.token = 0;
+    this.ready = Promise.resolve();
     this.strip = h("div", { class: "scheduled-slot" });
     this.panel = h("div", { class: "followup-slot" });
     ctx.bus.on((frame) => this.frame(frame));
@@ -33,7 +34,7 @@ export class FollowUp {
       mount(this.panel);
       return;
     }
-    if (!before || before.id !== conv.id) this.load();
+    if (!before || before.id !== conv.id) this.ready = this.load();
     else if (before.resolved_at !== conv.resolved_at) this.loadResponses();
     this.render();
   }
@@ -48,7 +49,10 @@ export class FollowUp {
           "data-action": "schedule",
           "aria-haspopup": "dialog",
           text: t("schedule.open"),
-          onclick: () => openScheduleDialog(conv, this.contactZone, (item) => this.upsert(item)),
+          onclick: async () => {
+            await this.ready; // the customer's time zone comes with the list
+            openScheduleDialog(conv, this.contactZone, (item) => this.upsert(item));
+          },
         }),
       );
     }
