@@ -30,6 +30,11 @@ PUBLIC = {
 # Routes that validate their body before the caller: a valid body, so that the check is reached.
 BODIES: dict[str, dict[str, object]] = {
     "POST /api/v1/widget/{inbox_key}/conversations/{conversation_id}/read": {"seq": 1},
+    "POST /api/v1/widget/{inbox_key}/conversations/{conversation_id}/survey": {
+        "kind": "csat",
+        "score": 5,
+    },
+    "POST /api/v1/widget/{inbox_key}/timezone": {"timezone": "Asia/Taipei"},
 }
 
 

@@ -26,7 +26,10 @@ from kefu.limits import BodySizeLimitMiddleware
 from kefu.realtime import endpoints as realtime_endpoints
 from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
+from kefu.scheduled import views as scheduled_views
+from kefu.surveys import views as survey_views
 from kefu.teams import views as team_views
+from kefu.transcripts import views as transcript_views
 from kefu.users import views as user_views
 from kefu.web import pages
 from kefu.web.pages import STATIC
@@ -120,6 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit_views,
     ):
         app.include_router(module.router)
+    for module in (survey_views, scheduled_views, transcript_views):  # + widget routes
+        app.include_router(module.router)
+        app.include_router(module.widget_router)
     app.include_router(realtime_endpoints.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

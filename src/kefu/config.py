@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,14 @@ class Settings(BaseSettings):
     worker_interval_seconds: float = 5.0
     # An agent whose last console closed goes offline after this long (a reload is not leaving).
     presence_grace_seconds: float = 120.0
+    # Outgoing email (conversation transcripts): none is sent while smtp_host is empty, and the
+    # widget does not offer it. smtp_tls: "starttls" (port 587), "tls" (implicit, port 465), "none".
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
 
     @cached_property
     def effective_database_url(self) -> str:
@@ -62,6 +71,10 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"

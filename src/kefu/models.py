@@ -6,7 +6,10 @@ from kefu.conversations.models import Conversation, ConversationRead
 from kefu.db import Base
 from kefu.inboxes.models import Inbox, InboxMember
 from kefu.messages.models import Attachment, Message
+from kefu.outbox.models import OutboxJob
 from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
+from kefu.scheduled.models import ScheduledMessage
+from kefu.surveys.models import SurveyResponse
 from kefu.teams.models import Team, TeamMember
 from kefu.users.models import ApiToken, User
 
@@ -24,9 +27,12 @@ __all__ = [
     "Inbox",
     "InboxMember",
     "Message",
+    "OutboxJob",
     "QueueCounter",
     "RoutingRule",
+    "ScheduledMessage",
     "SlaBreach",
+    "SurveyResponse",
     "Team",
     "TeamMember",
     "User",

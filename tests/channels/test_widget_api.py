@@ -23,6 +23,7 @@ async def test_widget_config_and_origin_check(
         "locale": "zh-TW",
         "prechat": None,
         "open_now": None,
+        "transcript": False,  # no SMTP configured
     }
     assert ok.headers["access-control-allow-origin"] == "https://shop.example.com"
     evil = await client.post(

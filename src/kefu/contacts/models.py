@@ -19,6 +19,9 @@ class Contact(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The IANA timezone the widget reported (the browser's Intl setting): scheduled messages
+    # are offered in the customer's local time.
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ContactIdentity(Base):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from kefu.conversations.schemas import ConversationOut, VisitorConversationOut, VisitorQueueOut
 from kefu.events import types
 from kefu.messages.schemas import MessageOut, VisitorMessageOut
+from kefu.scheduled.schemas import ScheduledMessageOut
 
 
 class _Strict(BaseModel):
@@ -133,6 +134,13 @@ class SlaBreached(_Strict):
     due_at: str
 
 
+class ScheduledMessageUpdated(_Strict):
+    type: Literal["scheduled_message.updated"]
+    conversation_id: int
+    inbox_id: int
+    scheduled_message: ScheduledMessageOut
+
+
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: AgentMessageCreated,
     types.CONVERSATION_CREATED: AgentConversationChanged,
@@ -145,6 +153,7 @@ AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.SLA_BREACHED: SlaBreached,
     types.TEAM_CHANGED: TeamChanged,
     types.CONVERSATION_REMOVED: ConversationRemoved,
+    types.SCHEDULED_MESSAGE_UPDATED: ScheduledMessageUpdated,
 }
 CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: ContactMessageCreated,

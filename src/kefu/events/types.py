@@ -21,6 +21,8 @@ SLA_BREACHED = "sla.breached"
 TEAM_CHANGED = "team.changed"  # a team's members: consoles in `own`-visibility inboxes follow it
 # To a console that may no longer see a conversation (reassigned in an `own`-visibility inbox).
 CONVERSATION_REMOVED = "conversation.removed"
+# A scheduled message was scheduled, canceled, sent or failed: to the inbox's agents.
+SCHEDULED_MESSAGE_UPDATED = "scheduled_message.updated"
 
 
 @dataclass(frozen=True, slots=True)

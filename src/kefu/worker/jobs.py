@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from kefu.config import Settings
 from kefu.db import Database
+from kefu.outbox.runner import OutboxRunner
 from kefu.realtime.hub import Hub
 from kefu.routing.breaches import (
     do_fill_next_response_dues,
@@ -19,8 +20,13 @@ from kefu.routing.breaches import (
 )
 from kefu.routing.dispatcher import Dispatcher
 from kefu.routing.presence import HEARTBEAT_SECONDS, do_expire_presence, do_heartbeat_consoles
+from kefu.scheduled import jobs as scheduled_jobs
+from kefu.transcripts import jobs as transcript_jobs
 
 log = logging.getLogger(__name__)
+
+# Importing these registers their outbox handlers (kefu/outbox/registry.py) on every node.
+OUTBOX_HANDLER_MODULES = (scheduled_jobs, transcript_jobs)
 
 
 class Worker:
@@ -31,6 +37,7 @@ class Worker:
         self.dispatcher = dispatcher
         self._task: asyncio.Task[None] | None = None
         self._since_heartbeat = float(HEARTBEAT_SECONDS)
+        self.outbox = OutboxRunner(settings, db)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop())
@@ -58,6 +65,7 @@ class Worker:
         await self._job("next-response due times", self._fill_dues)
         await self._job("SLA breaches", self._breaches)
         await self._job("routing sweep", self.dispatcher.sweep)
+        await self._job("outbox", self.outbox.run_due)
 
     async def _job(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
         try:

@@ -29,6 +29,8 @@ class WidgetConfigOut(BaseModel):
     prechat: WidgetPrechatOut | None = None
     # Within business hours now (None: the inbox keeps no hours, always open).
     open_now: bool | None = None
+    # Customers may ask for the conversation by email (an SMTP server is configured).
+    transcript: bool = False
 
 
 class WidgetMessageIn(BaseModel):

@@ -82,6 +82,7 @@ async def widget_config(inbox_key: str, request: Request, runtime: RuntimeDep) -
         locale=inbox.locale,
         prechat=prechat,
         open_now=None if hours.always_open else is_open(hours, utcnow()),
+        transcript=runtime.settings.email_enabled,
     )
 
 

@@ -2,6 +2,7 @@
 // The routing screens' strings live in i18n-routing.js and are merged in here.
 
 import { ROUTING_CATALOG } from "./i18n-routing.js";
+import { SURVEYS_CATALOG } from "./i18n-surveys.js";
 
 const CATALOG = {
   en: {
@@ -277,6 +278,7 @@ const CATALOG = {
 };
 
 for (const [lang, entries] of Object.entries(ROUTING_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(SURVEYS_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

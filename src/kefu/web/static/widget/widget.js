@@ -28,7 +28,11 @@
       qw: "預計等待約 {n} 分鐘", qs: "　", serving: "{n} 為您服務", pre: "您的資料",
       name: "姓名", email: "Email", phone: "電話", topic: "問題類型", none: "請選擇",
       e_contact_required: "請留下 Email 或電話", e_unknown_topic: "請選擇問題類型",
-      e_invalid_input: "請檢查您填寫的資料"
+      e_invalid_input: "請檢查您填寫的資料",
+      csat: "請為這次的服務評分", nps: "您有多大可能向親友推薦我們?", of: "{n} 分(滿分 {m})",
+      lo5: "非常不滿意", hi5: "非常滿意", lo10: "不可能", hi10: "非常可能",
+      comment: "想說些什麼嗎?(選填)", rate: "送出評分", thanks: "感謝您的回饋!",
+      mail: "寄送對話紀錄到我的 Email", sent: "已寄到 {e}"
     },
     en: {
       open: "Open chat", close: "Close", title: "Chat", message: "Message",
@@ -42,7 +46,12 @@
       q0: "You're next", qw: "about {n} min wait", qs: " · ", serving: "You're chatting with {n}",
       pre: "Your details", name: "Name", email: "Email", phone: "Phone", topic: "Topic",
       none: "Choose…", e_contact_required: "Please leave an email or a phone number",
-      e_unknown_topic: "Please choose a topic", e_invalid_input: "Please check the details you entered"
+      e_unknown_topic: "Please choose a topic", e_invalid_input: "Please check the details you entered",
+      csat: "How would you rate this conversation?",
+      nps: "How likely are you to recommend us to a friend or colleague?", of: "{n} out of {m}",
+      lo5: "Very dissatisfied", hi5: "Very satisfied", lo10: "Not likely", hi10: "Very likely",
+      comment: "Anything to add? (optional)", rate: "Send rating", thanks: "Thank you for your feedback!",
+      mail: "Email me this conversation", sent: "Sent to {e}"
     }
   };
   function pickLocale() {
@@ -57,7 +66,7 @@
   var st = { t: null, c: null, q: [] };
   try {
     var saved = JSON.parse(localStorage.getItem(STORE) || "null");
-    if (saved) st = { t: saved.t || null, c: saved.c || null, q: saved.q || [] };
+    if (saved) st = { t: saved.t || null, c: saved.c || null, q: saved.q || [], z: saved.z };
   } catch (e) { /* storage blocked: the widget still works for this page view */ }
   function save() {
     try { localStorage.setItem(STORE, JSON.stringify(st)); } catch (e) { /* see above */ }
@@ -120,6 +129,14 @@
     "min-height:38px;max-height:120px;background:#fff}" +
     "form button{background:var(--c);color:var(--f);border:0;border-radius:10px;" +
     "padding:0 14px;height:38px;cursor:pointer;font-weight:600}" +
+    ".v{padding:8px 12px;border-top:1px solid #e5e7eb;font-size:13px;display:grid;gap:6px}" +
+    ".v p{margin:0}.sc{display:flex;gap:4px}.sc button{flex:1;min-width:0;padding:6px 0;" +
+    "border:1px solid #d0d7de;border-radius:8px;background:#fff;cursor:pointer}" +
+    ".sc [aria-pressed=true]{background:var(--c);color:var(--f);border-color:var(--c)}" +
+    ".sl{display:flex;justify-content:space-between;font-size:11px;color:#57606a}" +
+    ".v textarea{min-height:0}.v>button{justify-self:end;background:var(--c);color:var(--f);" +
+    "border:0;border-radius:8px;padding:6px 12px;cursor:pointer}" +
+    ".v input{flex:1;border:1px solid #d0d7de;border-radius:8px;padding:5px 8px}" +
     "@media (max-width:479px){.p{inset:0;width:auto;height:auto;max-height:none;" +
     "border-radius:0}.o .l{display:none}}";
 
@@ -170,6 +187,15 @@
   var preCfg = null;
   var preIn = {};
   var preErr = null;
+  // The survey after resolution, and the transcript-by-email form (docs/surveys.md).
+  var svEl = panel.appendChild(attrs(h("div", "v"), { role: "group", "aria-labelledby": "vq" }));
+  var mailEl = panel.appendChild(attrs(h("form", "v"), { "aria-label": T.mail }));
+  svEl.hidden = mailEl.hidden = true;
+  var mailBtn = header.insertBefore(
+    attrs(h("button", "x", "✉"), { type: "button", "aria-label": T.mail, title: T.mail }), closeBtn
+  );
+  mailBtn.hidden = true;
+  var canMail = false;
   var form = panel.appendChild(h("form"));
   var ta = form.appendChild(
     attrs(h("textarea"), {
@@ -460,6 +486,7 @@
           save();
         }
         convStatus = c.status;
+        loadSurvey();
         who(c);
         if (at === qv) showQueue(c.queue);
         if (c.contact_last_read_seq > readSent) readSent = c.contact_last_read_seq;
@@ -477,7 +504,7 @@
 
   // The stored token is no longer valid (4401): start a new conversation, keep unsent messages.
   function reset(keepToken) {
-    if (!keepToken) st.t = null;
+    if (!keepToken) st.t = st.z = null;
     st.c = null;
     save();
     clearMessages();
@@ -535,6 +562,7 @@
     clearTimeout(retryTimer);
     ready = false;
     showConn();
+    reportZone();
     var s = (ws = new WebSocket(WS_URL + "&token=" + encodeURIComponent(st.t)));
     s.onmessage = function (e) {
       if (ws !== s) return;
@@ -603,7 +631,9 @@
         break;
       case "conversation.updated":
         if (mine) {
+          var was = convStatus;
           convStatus = f.conversation.status;
+          if (was !== convStatus) loadSurvey();
           setAgentRead(f.conversation.agent_last_read_seq);
           who(f.conversation); // its `queue` is not set here: queue.updated frames tell
         }
@@ -856,6 +886,8 @@
         titleEl.textContent = inboxName = c.name || T.title;
         root.querySelectorAll(".z").forEach(function (e) { e.textContent = inboxName; });
         if (c.prechat) buildPre(c.prechat);
+        canMail = !!c.transcript;
+        syncPre();
         greetText.textContent = c.greeting || "";
         greetEl.hidden = !c.greeting;
         if (/^#[0-9a-f]{6}$/i.test(c.color || "")) {
@@ -902,7 +934,97 @@
     syncPre();
   }
   function syncPre() {
+    mailBtn.hidden = !canMail || !st.c;
     preEl.hidden = !preCfg || !!st.c || st.q.some(function (p) { return p.pre; });
+  }
+
+  // ---- the survey: CSAT (1-5, comment), then NPS (0-10) if the inbox asks it ----
+  function loadSurvey() {
+    if (!st.c || convStatus !== "resolved") return showSurvey(null);
+    var c = st.c;
+    api("GET", "/conversations/" + c + "/survey").then(function (s) {
+      if (c === st.c && convStatus === "resolved") showSurvey(s);
+    }, function () {});
+  }
+  function showSurvey(s, done) {
+    svEl.textContent = "";
+    var k = s && s.open && (s.csat_enabled && !s.csat ? "csat" : s.nps_enabled && !s.nps && "nps");
+    svEl.hidden = !k && !done;
+    if (!k) {
+      if (done) svEl.appendChild(attrs(h("p", null, T.thanks), { id: "vq", role: "status" }));
+      return;
+    }
+    var csat = k === "csat", max = csat ? 5 : 10, pick = 0, note, send;
+    svEl.appendChild(attrs(h("p", null, T[k]), { id: "vq" }));
+    var row = svEl.appendChild(h("div", "sc"));
+    for (var n = csat ? 1 : 0; n <= max; n++) (function (n) {
+      var b = row.appendChild(attrs(h("button", null, String(n)), {
+        type: "button", "aria-pressed": "false", "aria-label": T.of.replace("{n}", n).replace("{m}", max)
+      }));
+      b.onclick = function () {
+        if (!csat) return rate(k, n, "");
+        pick = n;
+        row.childNodes.forEach(function (x) { x.setAttribute("aria-pressed", x === b); });
+        note.hidden = send.hidden = false;
+      };
+    })(n);
+    var ends = svEl.appendChild(h("div", "sl"));
+    ends.appendChild(h("span", null, T["lo" + max]));
+    ends.appendChild(h("span", null, T["hi" + max]));
+    if (csat) {
+      note = svEl.appendChild(attrs(h("textarea"), { "aria-label": T.comment, placeholder: T.comment,
+        rows: "2", maxlength: "1000" }));
+      send = svEl.appendChild(attrs(h("button", null, T.rate), { type: "button" }));
+      note.hidden = send.hidden = true;
+      send.onclick = function () { rate(k, pick, note.value); };
+    }
+  }
+  function rate(kind, n, comment) {
+    api("POST", "/conversations/" + st.c + "/survey", { kind: kind, score: n, comment: comment.trim() })
+      .then(function (s) {
+        showSurvey(s, true);
+        var next = svEl.querySelector("button");
+        if (next) next.focus();
+      }, function (e) { status(e.message); });
+  }
+
+  // ---- the transcript by email: to the contact's address, asked for if we have none ----
+  function mail(email) {
+    var body = email ? { email: email } : {};
+    api("POST", "/conversations/" + st.c + "/transcript", body).then(function (r) {
+      mailEl.textContent = "";
+      mailEl.appendChild(attrs(h("p", null, T.sent.replace("{e}", r.sent_to)), { role: "status" }));
+    }, function (e) {
+      mailEl.textContent = "";
+      if (e.code === "email_required") {
+        var inp = mailEl.appendChild(attrs(h("input"), {
+          type: "email", required: "", autocomplete: "email", "aria-label": T.email, placeholder: T.email
+        }));
+        mailEl.appendChild(attrs(h("button", null, T.send), { type: "submit" }));
+        mailEl.onsubmit = function (ev) {
+          ev.preventDefault();
+          mail(inp.value.trim());
+        };
+        inp.focus();
+      } else mailEl.appendChild(attrs(h("p", null, e.message), { role: "alert" }));
+    });
+    mailEl.hidden = false;
+  }
+  mailBtn.onclick = function () {
+    if (mailEl.hidden) mail();
+    else mailEl.hidden = true;
+  };
+
+  // The browser's IANA timezone, once per visitor (agents schedule messages in it).
+  function reportZone() {
+    var z;
+    try { z = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { /* old browser */ }
+    if (z && st.t && st.z !== z) {
+      api("POST", "/timezone", { timezone: z }).then(function () {
+        st.z = z;
+        save();
+      }, function () {});
+    }
   }
 
   // ---- start: a page view costs one GET config; the socket waits for a conversation ----

@@ -6,6 +6,7 @@ import { guard, h, labelled, mount, toast } from "../dom.js";
 import { t } from "../i18n.js";
 import { formActions, selectOf } from "./forms.js";
 import { memberPicker } from "./members.js";
+import { surveySettingsCard } from "./surveys.js";
 
 export async function renderInboxes(container, ctx, editingId = null) {
   const [inboxes, users, teams] = await Promise.all([
@@ -59,6 +60,7 @@ export async function renderInboxes(container, ctx, editingId = null) {
     ),
     snippetHost,
     inboxForm(container, ctx, users, teams, editing),
+    editing ? surveySettingsCard(editing) : null,
   );
   // The CSP forbids inline styles in markup; colours are set through the CSSOM instead.
   for (const swatch of container.querySelectorAll(".swatch")) {

@@ -4,6 +4,7 @@
 
 import { clockTime, contactName, h } from "../dom.js";
 import { t } from "../i18n.js";
+import { surveyActivityText } from "./surveys.js";
 
 const priorityName = (p) => (p ? t(`priority.${p}`) : "");
 
@@ -74,7 +75,7 @@ export function activityText(activity) {
         due: activity.due_at ? clockTime(activity.due_at) : "",
       });
     default:
-      return t("activity.unknown");
+      return surveyActivityText(activity) || t("activity.unknown");
   }
 }
 

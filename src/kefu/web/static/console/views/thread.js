@@ -7,6 +7,7 @@ import { t } from "../i18n.js";
 import { coalesce } from "../live.js";
 import { Composer } from "./composer.js";
 import { actionsView, detailsView, tagChips } from "./details.js";
+import { FollowUp } from "./followup.js";
 import { messageView } from "./messages.js";
 import { slaBadge, slaList } from "./sla.js";
 
@@ -31,6 +32,7 @@ export class Thread {
         ctx.socket.send({ type: "typing", conversation_id: this.conv.id, on, private: isPrivate }),
     });
     this.el = h("div", { class: "thread-wrap" });
+    this.followUp = new FollowUp(ctx); // schedule, export, rating (views/followup.js)
     this.breached = new Map(); // SLA kind -> due time (ms) reported breached, open conversation
     document.addEventListener("visibilitychange", () => this.markRead());
     setInterval(() => this.renderSla(), SLA_TICK_MS); // "due in …" counts down, then overdue
@@ -56,6 +58,7 @@ export class Thread {
   close() {
     if (this.conv) this.composer.stopTyping();
     this.conv = null;
+    this.followUp.show(null);
     this.breached = new Map();
     this.messages.clear();
     this.typing.clear();
@@ -103,6 +106,7 @@ export class Thread {
         this.head,
         this.scroller,
         this.typingLine,
+        this.followUp.strip,
         this.composer.view(),
       ),
       this.side,
@@ -129,9 +133,12 @@ export class Thread {
         h("span", { class: "sla-badge-slot" }),
       ),
       tagChips(conv),
-      actionsView(this.ctx, conv, (updated) => this.conversationUpdated(updated)),
+      this.followUp.withActions(
+        actionsView(this.ctx, conv, (updated) => this.conversationUpdated(updated)),
+        conv,
+      ),
     );
-    mount(this.side, detailsView(this.ctx, conv));
+    mount(this.side, this.followUp.inDetails(detailsView(this.ctx, conv), conv));
     this.renderSla();
   }
 
