@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from kefu.contacts.schemas import ContactSummary
 from kefu.conversations.schemas import ConversationOut, VisitorConversationOut, VisitorQueueOut
 from kefu.events import types
 from kefu.messages.schemas import MessageOut, VisitorMessageOut
@@ -119,6 +120,23 @@ class SlaBreached(_Strict):
     due_at: str
 
 
+class AgentContactUpdated(_Strict):
+    type: Literal["contact.updated"]
+    contact: ContactSummary
+
+
+class AgentContactMerged(_Strict):
+    type: Literal["contact.merged"]
+    contact_id: int  # the survivor
+    merged_id: int  # the contact merged into it (now a tombstone)
+
+
+class VisitorContactMerged(_Strict):
+    """The widget's token now stands for the survivor: reconnect (and re-read the session)."""
+
+    type: Literal["contact.merged"]
+
+
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: AgentMessageCreated,
     types.CONVERSATION_CREATED: AgentConversationChanged,
@@ -129,6 +147,8 @@ AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.AGENT_UPDATED: AgentUpdated,
     types.QUEUE_UPDATED: AgentQueueUpdated,
     types.SLA_BREACHED: SlaBreached,
+    types.CONTACT_UPDATED: AgentContactUpdated,
+    types.CONTACT_MERGED: AgentContactMerged,
 }
 CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: ContactMessageCreated,
@@ -137,6 +157,7 @@ CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.CONVERSATION_READ: ContactConversationRead,
     types.TYPING: ContactTyping,
     types.QUEUE_UPDATED: ContactQueueUpdated,
+    types.CONTACT_MERGED: VisitorContactMerged,
 }
 
 

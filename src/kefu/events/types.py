@@ -18,6 +18,10 @@ INBOX_CHANGED = "inbox.changed"
 AGENT_UPDATED = "agent.updated"  # presence, capacity, skills: to every agent console
 QUEUE_UPDATED = "queue.updated"  # an inbox's queue moved: counts to agents, places to customers
 SLA_BREACHED = "sla.breached"
+# Contacts: to the consoles of contact_audience (personal events); contact.merged also tells
+# the merged-away visitor's widget to reconnect.
+CONTACT_UPDATED = "contact.updated"
+CONTACT_MERGED = "contact.merged"
 
 
 @dataclass(frozen=True, slots=True)
