@@ -62,8 +62,9 @@ async def do_merge_contacts(
     )
 
 
-def display_name(contact: Contact) -> str:
-    return contact.name or contact.email or f"#{contact.id}"
+def display_name(contact: Contact) -> str | None:
+    """What activity lines call the contact (None: unnamed; consoles say "Visitor #id")."""
+    return contact.name or contact.email or None
 
 
 async def merge_contacts(
@@ -273,7 +274,9 @@ async def _announce(
                         "type": "contact_merged",
                         "by": by,
                         "from": display_name(secondary),
+                        "from_id": secondary.id,
                         "into": display_name(primary),
+                        "into_id": primary.id,
                     },
                 )
             send_event_on_commit(session, events.conversation_changed(conversation))
