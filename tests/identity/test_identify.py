@@ -99,6 +99,10 @@ async def test_verified_identity_follows_the_customer_and_nothing_else_does(
         ("web", None),
         ("site_user", "u-42"),
     ]
+    trail = (await admin.get(f"/api/v1/contacts/{contact}/activity")).json()
+    assert [a["action"] for a in trail] == ["updated", "identified"]
+    assert trail[0]["actor"] is None
+    assert trail[0]["details"]["changes"]["name"] == {"from": "", "to": "Mei Lin"}
 
     # Device 2 (no token): the same identity gets the same contact and its history.
     device2 = await identify(client, inbox, user | {"hash": user["hash"].upper()})

@@ -200,13 +200,16 @@ async def _claim(
 
 
 async def _apply_details(session: AsyncSession, contact: Contact, user: WidgetIdentifyIn) -> None:
-    """The host site's name and email for its user (its own data: they replace ours)."""
-    changed = False
-    if user.name and user.name != contact.name:
-        contact.name = user.name
-        changed = True
-    if user.email and user.email != contact.email:
-        contact.email = user.email
-        changed = True
-    if changed:
+    """The host site's name and email for its user (its own data: they replace ours), in the
+    contact's history like any edit."""
+    trail: dict[str, dict[str, str | None]] = {}
+    for field, value in (("name", user.name), ("email", user.email)):
+        before = getattr(contact, field)
+        if value and value != before:
+            setattr(contact, field, value)
+            trail[field] = {"from": before, "to": value}
+    if trail:
+        record_activity(
+            session, contact_id=contact.id, actor_user_id=None, action="updated", changes=trail
+        )
         await announce_contact(session, contact)
