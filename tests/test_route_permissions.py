@@ -25,6 +25,8 @@ PUBLIC = {
     "GET /api/v1/widget/{inbox_key}/session",
     # A first message without a visitor token starts a new visitor (as the widget does).
     "POST /api/v1/widget/{inbox_key}/messages",
+    # Identifying a visitor (an HMAC-verified host-site user) issues their token.
+    "POST /api/v1/widget/{inbox_key}/session",
 }
 
 # Routes that validate their body before the caller: a valid body, so that the check is reached.

@@ -14,13 +14,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu import __version__
+from kefu.attributes import views as attribute_views
 from kefu.audit import views as audit_views
 from kefu.channels.web import views as widget_views
 from kefu.channels.web.cors import WidgetCORSMiddleware
 from kefu.config import Settings
+from kefu.contacts import views as contact_views
 from kefu.conversations import views as conversation_views
 from kefu.errors import KefuError, RateLimited
 from kefu.i18n import pick_locale, translate
+from kefu.identity import views as identity_views
 from kefu.inboxes import views as inbox_views
 from kefu.limits import BodySizeLimitMiddleware
 from kefu.realtime import endpoints as realtime_endpoints
@@ -121,6 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         widget_views,
         routing_views,
         audit_views,
+        contact_views,
+        attribute_views,
+        identity_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

@@ -1,9 +1,11 @@
 """Imports every table so that Base.metadata is complete (for Alembic and tests)."""
 
+from kefu.attributes.models import AttributeDefinition
 from kefu.audit.models import AuditEntry
-from kefu.contacts.models import Contact, ContactIdentity
+from kefu.contacts.models import Contact, ContactActivity, ContactIdentity, ContactNote
 from kefu.conversations.models import Conversation, ConversationRead
 from kefu.db import Base
+from kefu.identity.models import InboxIdentity
 from kefu.inboxes.models import Inbox, InboxMember
 from kefu.messages.models import Attachment, Message
 from kefu.outbox.models import OutboxJob
@@ -17,14 +19,18 @@ __all__ = [
     "AgentConnection",
     "AgentState",
     "ApiToken",
+    "AttributeDefinition",
     "Attachment",
     "AuditEntry",
     "Base",
     "Contact",
+    "ContactActivity",
     "ContactIdentity",
+    "ContactNote",
     "Conversation",
     "ConversationRead",
     "Inbox",
+    "InboxIdentity",
     "InboxMember",
     "Message",
     "OutboxJob",

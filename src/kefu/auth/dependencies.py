@@ -10,10 +10,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from kefu.auth.principals import AgentPrincipal, VisitorPrincipal
 from kefu.auth.tokens import API_TOKEN_PREFIX, hash_api_token
+from kefu.contacts.models import Contact
 from kefu.errors import NotAuthenticated, PermissionDenied
 from kefu.runtime import Runtime
 from kefu.users.models import User
@@ -80,11 +83,30 @@ async def current_agent(
     return await authenticate_agent(request, check_csrf=request.method not in SAFE_METHODS)
 
 
-def authenticate_visitor(runtime: Runtime, token: str | None, inbox_id: int) -> VisitorPrincipal:
+def read_visitor_token(runtime: Runtime, token: str | None, inbox_id: int) -> VisitorPrincipal:
+    """The visitor the token was signed for (no database read: see resolve_visitor)."""
     claims = runtime.signer.read_visitor(token or "")
     if claims is None or claims.inbox_id != inbox_id:
         raise NotAuthenticated("Invalid visitor token.", code="invalid_visitor_token")
     return VisitorPrincipal(contact_id=claims.contact_id, inbox_id=claims.inbox_id)
+
+
+async def resolve_visitor(session: AsyncSession, visitor: VisitorPrincipal) -> VisitorPrincipal:
+    """A token signed for a contact that was merged away stands for the survivor (tombstones
+    point one hop: kefu/contacts/merge.py)."""
+    survivor = await session.scalar(
+        select(Contact.merged_into_id).where(Contact.id == visitor.contact_id)
+    )
+    if survivor is None:
+        return visitor
+    return VisitorPrincipal(contact_id=survivor, inbox_id=visitor.inbox_id)
+
+
+async def authenticate_visitor(
+    runtime: Runtime, token: str | None, inbox_id: int, *, session: AsyncSession
+) -> VisitorPrincipal:
+    """The visitor of a widget token, for one inbox, merged contacts resolved."""
+    return await resolve_visitor(session, read_visitor_token(runtime, token, inbox_id))
 
 
 Agent = Annotated[AgentPrincipal, Depends(current_agent)]

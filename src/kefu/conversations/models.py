@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -81,6 +82,8 @@ class Conversation(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Tag names, in the order they were added (routing rules and, later, agents add them).
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Custom attribute values, checked against kefu.attributes definitions on every write.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     contact: Mapped[Contact] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(lazy="raise")

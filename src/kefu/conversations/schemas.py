@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +44,8 @@ class ConversationOut(BaseModel):
     next_response_due_at: datetime | None
     resolution_due_at: datetime | None
     unread_count: int | None = None
+    # Custom attribute values (kefu.attributes).
+    attributes: dict[str, Any] = {}
 
 
 class VisitorQueueOut(BaseModel):
@@ -132,6 +134,7 @@ def conversation_out(
         next_response_due_at=conversation.next_response_due_at,
         resolution_due_at=conversation.resolution_due_at,
         unread_count=unread_count,
+        attributes=dict(conversation.attributes or {}),
     )
 
 

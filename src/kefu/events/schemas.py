@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from kefu.contacts.schemas import ContactSummary
 from kefu.conversations.schemas import ConversationOut, VisitorConversationOut, VisitorQueueOut
 from kefu.events import types
 from kefu.messages.schemas import MessageOut, VisitorMessageOut
@@ -141,6 +142,23 @@ class ScheduledMessageUpdated(_Strict):
     scheduled_message: ScheduledMessageOut
 
 
+class AgentContactUpdated(_Strict):
+    type: Literal["contact.updated"]
+    contact: ContactSummary
+
+
+class AgentContactMerged(_Strict):
+    type: Literal["contact.merged"]
+    contact_id: int  # the survivor
+    merged_id: int  # the contact merged into it (now a tombstone)
+
+
+class VisitorContactMerged(_Strict):
+    """The widget's token now stands for the survivor: reconnect (and re-read the session)."""
+
+    type: Literal["contact.merged"]
+
+
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: AgentMessageCreated,
     types.CONVERSATION_CREATED: AgentConversationChanged,
@@ -154,6 +172,8 @@ AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.TEAM_CHANGED: TeamChanged,
     types.CONVERSATION_REMOVED: ConversationRemoved,
     types.SCHEDULED_MESSAGE_UPDATED: ScheduledMessageUpdated,
+    types.CONTACT_UPDATED: AgentContactUpdated,
+    types.CONTACT_MERGED: AgentContactMerged,
 }
 CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: ContactMessageCreated,
@@ -162,6 +182,7 @@ CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.CONVERSATION_READ: ContactConversationRead,
     types.TYPING: ContactTyping,
     types.QUEUE_UPDATED: ContactQueueUpdated,
+    types.CONTACT_MERGED: VisitorContactMerged,
 }
 
 

@@ -23,6 +23,10 @@ TEAM_CHANGED = "team.changed"  # a team's members: consoles in `own`-visibility 
 CONVERSATION_REMOVED = "conversation.removed"
 # A scheduled message was scheduled, canceled, sent or failed: to the inbox's agents.
 SCHEDULED_MESSAGE_UPDATED = "scheduled_message.updated"
+# Contacts: to the consoles of contact_audience (personal events); contact.merged also tells
+# the merged-away visitor's widget to reconnect.
+CONTACT_UPDATED = "contact.updated"
+CONTACT_MERGED = "contact.merged"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,12 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from kefu.auth.dependencies import authenticate_agent, authenticate_visitor, get_runtime
+from kefu.auth.dependencies import (
+    authenticate_agent,
+    get_runtime,
+    read_visitor_token,
+    resolve_visitor,
+)
 from kefu.auth.principals import AgentPrincipal, VisitorPrincipal
 from kefu.channels.web.origins import origin_allowed, origin_of
 from kefu.conversations import events
@@ -141,15 +146,17 @@ async def _open_widget(
         )
         return None
     try:
-        visitor = authenticate_visitor(runtime, ws.query_params.get("token"), inbox.id)
+        visitor = read_visitor_token(runtime, ws.query_params.get("token"), inbox.id)
     except KefuError as exc:
         await _refuse(ws, CLOSE_UNAUTHORISED, exc)
         return None
-    conn = Connection(ws, contact_id=visitor.contact_id)
     # Bounded: thousands of sockets reconnecting at once (a node restart) would otherwise run
     # thousands of lookups at once, and the memory of that peak is never given back.
     async with runtime.connect_lookups, runtime.db.read() as session:
-        conn.conversation_id = await get_open_conversation_id(session=session, visitor=visitor)
+        visitor = await resolve_visitor(session, visitor)  # a merged-away contact's token
+        open_id = await get_open_conversation_id(session=session, visitor=visitor)
+    conn = Connection(ws, contact_id=visitor.contact_id)
+    conn.conversation_id = open_id
     return conn, visitor, inbox_key
 
 

@@ -185,6 +185,9 @@ class Hub:
         if event.user_ids is not None:
             self._dispatch_personal(event)
             return
+        if event.type == types.CONTACT_MERGED and event.contact_id is not None:
+            self._drop_contact(event.contact_id)
+            return
         agents: set[Connection] = set(self.admins)
         if event.inbox_id is not None:
             agents |= self.by_inbox.get(event.inbox_id, set())
@@ -247,6 +250,13 @@ class Hub:
         for user_id in event.user_ids or ():
             for conn in self.by_user.get(user_id, ()):
                 conn.push((None, None, text))
+
+    def _drop_contact(self, contact_id: int) -> None:
+        """A merged-away contact's widget sockets: closed (1012, "reconnect"), so that they come
+        back under the survivor their token now resolves to (kefu/contacts/merge.py)."""
+        for conn in list(self.by_contact.get(contact_id, ())):
+            conn.closed = True
+            asyncio.get_running_loop().create_task(conn._close(1012))
 
     def _apply_membership(self, event: Event) -> None:
         inbox_id = event.agent["inbox_id"]

@@ -34,7 +34,7 @@ async def widget_timezone(
     """The visitor's browser timezone (Intl), so that agents can schedule messages in it."""
     async with runtime.db.write() as session:
         inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
         await do_record_contact_timezone(session, actor=visitor, timezone=body.timezone)
 
 

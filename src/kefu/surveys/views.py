@@ -29,7 +29,7 @@ async def widget_survey(
     """Whether the customer is asked to rate this conversation, and what they answered."""
     async with runtime.db.read() as session:
         inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
         conversation = await access_visitor_conversation(
             session=session, visitor=visitor, public_id=conversation_id
         )
@@ -50,7 +50,7 @@ async def widget_answer_survey(
     """Answer CSAT (1-5, optional comment) or NPS (0-10) for the resolved conversation."""
     async with runtime.db.write() as session:
         inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
         conversation = await access_visitor_conversation(
             session=session, visitor=visitor, public_id=conversation_id
         )

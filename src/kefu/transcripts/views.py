@@ -33,7 +33,7 @@ async def widget_request_transcript(
     """Email the conversation to the customer's own address (see docs/surveys.md)."""
     async with runtime.db.write() as session:
         inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
         conversation = await access_visitor_conversation(
             session=session, visitor=visitor, public_id=conversation_id
         )

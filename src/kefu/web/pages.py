@@ -16,8 +16,9 @@ from kefu.inboxes.models import Inbox
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 
+# img-src https: for contacts' avatars (http(s) URLs only, loaded with no referrer).
 CONSOLE_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 

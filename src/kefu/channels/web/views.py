@@ -93,7 +93,7 @@ async def widget_session(
     """The visitor's current conversation and latest messages (reloads, return visits)."""
     async with runtime.db.read() as session:
         inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
         conversation = await get_current_visitor_conversation(session=session, visitor=visitor)
         if conversation is None:
             return WidgetSessionOut(conversation=None, messages=[], has_more=False)
@@ -122,7 +122,9 @@ async def widget_send(
         async with runtime.db.write() as session:
             inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
             if x_kefu_visitor:
-                visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+                visitor = await authenticate_visitor(
+                    runtime, x_kefu_visitor, inbox.id, session=session
+                )
             else:
                 contact = await do_create_visitor(session, inbox=inbox)
                 visitor = VisitorPrincipal(contact_id=contact.id, inbox_id=inbox.id)
@@ -161,7 +163,7 @@ async def widget_messages(
 ) -> WidgetMessagePage:
     async with runtime.db.read() as session:
         inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
         conversation = await access_visitor_conversation(
             session=session, visitor=visitor, public_id=conversation_id
         )
@@ -187,7 +189,7 @@ async def widget_read(
 ) -> None:
     async with runtime.db.write() as session:
         inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = authenticate_visitor(runtime, x_kefu_visitor, inbox.id)
+        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
         conversation = await access_visitor_conversation(
             session=session, visitor=visitor, public_id=conversation_id
         )

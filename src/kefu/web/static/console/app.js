@@ -8,6 +8,8 @@ import { icon } from "./icons.js";
 import { Hub, Roster } from "./live.js";
 import { ConsoleSocket } from "./socket.js";
 import { renderAgents } from "./views/agents.js";
+import { renderAttributes } from "./views/attributes.js";
+import { renderContacts } from "./views/contacts.js";
 import { renderInboxes } from "./views/inboxes.js";
 import { ConversationList } from "./views/list.js";
 import { renderLogin } from "./views/login.js";
@@ -29,6 +31,8 @@ const everyone = () => !!ctx.me;
 // Pages other than the conversations: who may open them, and which nav entry they belong to.
 const PAGES = {
   queue: { render: (el) => renderQueue(el, ctx), allowed: everyone },
+  contacts: { render: (el, arg) => renderContacts(el, ctx, arg), allowed: everyone },
+  attributes: { render: (el) => renderAttributes(el, ctx), allowed: isAdmin },
   agents: { render: (el) => renderAgents(el, ctx), allowed: isLead },
   teams: { render: (el) => renderTeams(el, ctx), allowed: isAdmin },
   inboxes: { render: (el) => renderInboxes(el, ctx), allowed: isAdmin },
@@ -176,10 +180,12 @@ function renderShell() {
       { class: "nav-main" },
       navLink("conversations", t("nav.conversations"), "chat"),
       navLink("queue", t("nav.queue"), "queue", h("span", { class: "nav-badge", hidden: true })),
+      navLink("contacts", t("nav.contacts"), "contacts"),
       isLead() ? navLink("agents", t("nav.agents"), "users") : null,
       isAdmin() ? navLink("teams", t("nav.teams"), "team") : null,
       isAdmin() ? navLink("inboxes", t("nav.inboxes"), "inbox") : null,
       isAdmin() ? navLink("rules", t("nav.rules"), "rules") : null,
+      isAdmin() ? navLink("attributes", t("nav.attributes"), "attributes") : null,
       navLink("profile", t("nav.profile"), "user"),
     ),
     h(

@@ -1,6 +1,9 @@
 /* kefu website chat widget. Embed:
  *   <script src="https://kefu.example/widget.js" data-inbox="KEY" async></script>
- * Optional data-locale="zh-TW"|"en". A classic script with no dependencies: it runs on customers'
+ * Optional data-locale="zh-TW"|"en". Identified visitors (docs/contacts.md): data-user-id,
+ * data-user-name, data-user-email, data-user-hash (hex HMAC-SHA256 of the id, computed on the
+ * site's server), or window.kefu.identify({id, name, email, hash}) and kefu.logout() once the
+ * "kefu:ready" event has fired. A classic script with no dependencies: it runs on customers'
  * pages, so it lives in an IIFE, renders inside a shadow DOM, and writes every string as text.
  * Protocol: docs/realtime.md. */
 (function () {
@@ -63,10 +66,11 @@
   var T = TEXTS[LOCALE];
 
   // ---- persistent state: visitor token, conversation id, unsent messages (survive reloads) ----
+  // u: the identity the token was issued for, v: whether it was verified (an HMAC).
   var st = { t: null, c: null, q: [] };
   try {
     var saved = JSON.parse(localStorage.getItem(STORE) || "null");
-    if (saved) st = { t: saved.t || null, c: saved.c || null, q: saved.q || [], z: saved.z };
+    if (saved) st = { t: saved.t || null, c: saved.c || null, q: saved.q || [], z: saved.z, u: saved.u, v: saved.v };
   } catch (e) { /* storage blocked: the widget still works for this page view */ }
   function save() {
     try { localStorage.setItem(STORE, JSON.stringify(st)); } catch (e) { /* see above */ }
@@ -695,7 +699,7 @@
 
   /** Send unsent messages one at a time, in order, each after the previous one's ack. */
   function pump() {
-    if (inflight || !st.q.length || forbidden) return;
+    if (inflight || idBusy || !st.q.length || forbidden) return;
     var p = st.q[0];
     if (!byCmid[p.id]) addPending(p);
     if (st.t && !p.pre) {
@@ -1026,15 +1030,63 @@
       }, function () {});
     }
   }
+  // ---- identified visitors: the host site's logged-in user (docs/contacts.md) ----
+  var idBusy = false;
+  function identify(u) {
+    var key = u && u.id ? [u.id, u.name, u.email, u.hash].join("\n") : null;
+    if (!key || (st.t && st.u === key)) return go(); // this token was issued for it already
+    idBusy = true;
+    api("POST", "/session", {
+      id: String(u.id), name: u.name || null, email: u.email || null, hash: u.hash || null
+    }).then(
+      function (r) {
+        if (r.visitor_token !== st.t) {
+          logout(1); // another contact: its history, not this one's (unsent messages stay)
+          st.t = r.visitor_token;
+        }
+        st.u = key;
+        st.v = r.verified;
+        save();
+      },
+      function () { if (st.v) logout(); } // refused: never stay on another user's history
+    ).then(function () {
+      idBusy = false;
+      go();
+    });
+  }
+  /** Forget the visitor (the site's user logged out): a new, anonymous chat from here. */
+  function logout(keep) {
+    st = { t: null, c: null, q: keep ? st.q : [] };
+    save();
+    clearMessages();
+    if (!keep) {
+      items.forEach(function (it) { it.el.remove(); });
+      items = [];
+    }
+    sessionP = null;
+    sessionLoaded = false;
+    drop();
+  }
+  window.kefu = { identify: identify, logout: function () { logout(); } };
 
   // ---- start: a page view costs one GET config; the socket waits for a conversation ----
-  loadConfig();
-  st.q.forEach(addPending);
-  if (st.t) {
+  function go() {
+    if (!st.t) return pump();
     ensureSession().then(function () {
       if (st.c && (convStatus !== "resolved" || st.q.length)) connect();
+      else pump();
     });
-  } else if (st.q.length) {
-    pump();
   }
+  loadConfig();
+  st.q.forEach(addPending);
+  var user = script.getAttribute("data-user-id");
+  // A verified visitor's history shows only on pages that identify them (shared computers).
+  if (!user && st.v) logout();
+  if (user) {
+    identify({
+      id: user, name: script.getAttribute("data-user-name"),
+      email: script.getAttribute("data-user-email"), hash: script.getAttribute("data-user-hash")
+    });
+  } else go();
+  document.dispatchEvent(new Event("kefu:ready"));
 })();

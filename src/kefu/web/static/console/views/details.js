@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { clockTime, contactName, guard, h } from "../dom.js";
 import { t } from "../i18n.js";
+import { conversationAttributes } from "./attributes.js";
 import { selectOf } from "./forms.js";
 import { isLead, openTransfer } from "./transfer.js";
 
@@ -154,6 +155,7 @@ export function detailsView(ctx, conv) {
         text: contactName(conv.contact).slice(0, 1),
       }),
       h("p", { class: "contact-name", text: contactName(conv.contact) }),
+      h("a", { class: "contact-link", href: `#/contacts/${conv.contact.id}`, text: t("contacts.open") }),
     ),
     h(
       "dl",
@@ -179,5 +181,13 @@ export function detailsView(ctx, conv) {
       row(t("conv.created"), clockTime(conv.created_at)),
     ),
     h("div", { class: "sla-slot" }),
+    attributeSlot(conv),
   );
+}
+
+/** Custom attributes of the conversation, filled in once their definitions have loaded. */
+function attributeSlot(conv) {
+  const slot = h("div", { class: "attributes-slot" });
+  queueMicrotask(() => conversationAttributes(slot, conv));
+  return slot;
 }

@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { guard, h, labelled, mount, toast } from "../dom.js";
 import { t } from "../i18n.js";
 import { formActions, selectOf } from "./forms.js";
+import { identitySettings } from "./identity-settings.js";
 import { memberPicker } from "./members.js";
 import { surveySettingsCard } from "./surveys.js";
 
@@ -95,6 +96,7 @@ async function showSnippet(host, inbox) {
       { class: "card snippet" },
       labelled(`${t("admin.embed")}: ${inbox.name}`, area),
       h("button", { type: "button", class: "btn btn-primary", text: t("admin.copy"), onclick: copy }),
+      identitySettings(inbox, embed.snippet),
     ),
   );
   area.select();

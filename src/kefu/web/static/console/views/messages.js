@@ -5,6 +5,7 @@
 import { clockTime, contactName, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { surveyActivityText } from "./surveys.js";
+import { contactActivityText } from "./attributes.js";
 
 const priorityName = (p) => (p ? t(`priority.${p}`) : "");
 
@@ -74,6 +75,10 @@ export function activityText(activity) {
         kind: t(`sla.${activity.kind}`),
         due: activity.due_at ? clockTime(activity.due_at) : "",
       });
+    case "attributes_changed":
+    case "merge_resolved":
+    case "contact_merged":
+      return contactActivityText(activity);
     default:
       return surveyActivityText(activity) || t("activity.unknown");
   }
