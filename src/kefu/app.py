@@ -23,6 +23,7 @@ from kefu.errors import KefuError, RateLimited
 from kefu.i18n import pick_locale, translate
 from kefu.inboxes import views as inbox_views
 from kefu.limits import BodySizeLimitMiddleware
+from kefu.notifications import views as notification_views
 from kefu.realtime import endpoints as realtime_endpoints
 from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         widget_views,
         routing_views,
         audit_views,
+        notification_views,
     ):
         app.include_router(module.router)
     app.include_router(realtime_endpoints.router)

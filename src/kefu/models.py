@@ -6,6 +6,7 @@ from kefu.conversations.models import Conversation, ConversationRead
 from kefu.db import Base
 from kefu.inboxes.models import Inbox, InboxMember
 from kefu.messages.models import Attachment, Message
+from kefu.notifications.models import ConversationParticipant, Notification, NotificationPreference
 from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
 from kefu.teams.models import Team, TeamMember
 from kefu.users.models import ApiToken, User
@@ -20,10 +21,13 @@ __all__ = [
     "Contact",
     "ContactIdentity",
     "Conversation",
+    "ConversationParticipant",
     "ConversationRead",
     "Inbox",
     "InboxMember",
     "Message",
+    "Notification",
+    "NotificationPreference",
     "QueueCounter",
     "RoutingRule",
     "SlaBreach",

@@ -81,6 +81,8 @@ class Conversation(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Tag names, in the order they were added (routing rules and, later, agents add them).
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Followers and assignees (notifications/models.py): 0 lets a customer message skip them.
+    participant_count: Mapped[int] = mapped_column(Integer, default=0)
 
     contact: Mapped[Contact] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(lazy="raise")

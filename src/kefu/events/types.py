@@ -18,6 +18,12 @@ INBOX_CHANGED = "inbox.changed"
 AGENT_UPDATED = "agent.updated"  # presence, capacity, skills: to every agent console
 QUEUE_UPDATED = "queue.updated"  # an inbox's queue moved: counts to agents, places to customers
 SLA_BREACHED = "sla.breached"
+# Notifications (docs/notifications.md): personal events, to the user's own consoles only.
+NOTIFICATION_CREATED = "notification.created"
+NOTIFICATION_READ = "notification.read"
+NOTIFICATION_PREFERENCES = "notification.preferences"
+CONVERSATION_PARTICIPANTS = "conversation.participants"  # followers changed: to the inbox
+VIEWING = "viewing"  # ephemeral: to the consoles viewing the same conversation (collision)
 
 
 @dataclass(frozen=True, slots=True)
