@@ -11,7 +11,7 @@ from kefu.auth.dependencies import Agent, RuntimeDep
 from kefu.bounds import IdPath
 from kefu.conversations.queries import access_conversation
 from kefu.errors import InvalidInput
-from kefu.notifications import actions, queries
+from kefu.notifications import actions, participants, queries
 from kefu.notifications.schemas import (
     MarkReadIn,
     MentionableOut,
@@ -111,7 +111,9 @@ async def add_participant(
         user = await get_user(session=session, user_id=body.user_id)
         if user is None:
             raise InvalidInput("No such user.", code="unknown_user")
-        await actions.do_add_participant(session, actor=actor, conversation=conversation, user=user)
+        await participants.do_add_participant(
+            session, actor=actor, conversation=conversation, user=user
+        )
         rows = await queries.list_participants(session=session, conversation_id=conversation_id)
     return [participant_out(p) for p in rows]
 
@@ -127,7 +129,7 @@ async def remove_participant(
         conversation = await access_conversation(
             session=session, actor=actor, conversation_id=conversation_id
         )
-        await actions.do_remove_participant(
+        await participants.do_remove_participant(
             session, actor=actor, conversation=conversation, user_id=user_id
         )
         rows = await queries.list_participants(session=session, conversation_id=conversation_id)
