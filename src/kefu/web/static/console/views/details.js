@@ -5,6 +5,7 @@ import { api } from "../api.js";
 import { clockTime, contactName, guard, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { selectOf } from "./forms.js";
+import { participantsView } from "./participants.js";
 import { isLead, openTransfer } from "./transfer.js";
 
 export const PRIORITIES = ["urgent", "high", "normal", "low"];
@@ -179,5 +180,6 @@ export function detailsView(ctx, conv) {
       row(t("conv.created"), clockTime(conv.created_at)),
     ),
     h("div", { class: "sla-slot" }),
+    participantsView(ctx, conv),
   );
 }
