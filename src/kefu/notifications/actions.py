@@ -75,6 +75,7 @@ def _out(
         inbox_id=conversation.inbox_id,
         message_id=message_id,
         actor=UserBrief.model_validate(actor) if actor is not None else None,
+        contact_id=conversation.contact_id,
         contact_name=conversation.contact.name,
         preview=preview,
         count=count,

@@ -31,6 +31,7 @@ class NotificationOut(BaseModel):
     inbox_id: int
     message_id: int | None
     actor: UserBrief | None
+    contact_id: int
     contact_name: str
     # The customer's message (coalesced: the latest) or the note's text, cut to 200 characters.
     preview: str
@@ -67,6 +68,7 @@ def notification_out(notification: Notification) -> NotificationOut:
         inbox_id=conversation.inbox_id,
         message_id=notification.message_id,
         actor=UserBrief.model_validate(actor) if actor is not None else None,
+        contact_id=conversation.contact_id,
         contact_name=conversation.contact.name,
         preview=notification.preview,
         count=notification.count,

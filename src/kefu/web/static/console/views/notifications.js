@@ -5,7 +5,7 @@
 
 import { request } from "../api.js";
 import { armSound, playChime } from "../chime.js";
-import { guard, h, mount, relativeTime } from "../dom.js";
+import { contactName, guard, h, mount, relativeTime } from "../dom.js";
 import { t } from "../i18n.js";
 import { icon } from "../icons.js";
 
@@ -14,7 +14,7 @@ const PREFS = "/api/v1/me/notification-preferences";
 
 /** The sentence a notification shows: who did what, in which conversation. */
 export function notificationText(n) {
-  const contact = n.contact_name || t("queue.conversation", { id: n.conversation_id });
+  const contact = contactName({ id: n.contact_id, name: n.contact_name });
   const actor = n.actor ? n.actor.name : "";
   switch (n.type) {
     case "assigned":
