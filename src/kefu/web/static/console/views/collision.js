@@ -1,20 +1,19 @@
-// Agent collision: who else is viewing (or typing a reply in) the open conversation, so that two
-// agents do not answer the same customer. The console says which conversation it shows with
-// `viewing` frames (again every heartbeat while the tab is visible, off when it leaves or hides);
-// the server tells it about the others. Viewers not refreshed in time are forgotten.
+// Agent collision: who else is viewing the open conversation, so that two agents do not answer
+// the same customer ("Amy is typing…" is the thread's typing line, from the typing frames). The
+// console says which conversation it shows with `viewing` frames (again every heartbeat while
+// the tab is visible, off when it leaves or hides); the server tells it about the others.
+// Viewers not refreshed in time are forgotten.
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 
 const HEARTBEAT_MS = 15000;
-const TYPING_TTL_MS = 7000;
 
 export class Collision {
   constructor(ctx) {
     this.ctx = ctx;
     this.conversationId = null;
     this.viewers = new Map(); // viewer key -> {userId, name, timer}
-    this.typists = new Map(); // user id -> {name, timer}
     this.el = h("p", { class: "collision", role: "status", hidden: true });
     this.off = ctx.bus.on((frame) => this.frame(frame));
     this.pulse = setInterval(() => this.send(true), HEARTBEAT_MS);
@@ -59,9 +58,8 @@ export class Collision {
   }
 
   clear() {
-    for (const entry of [...this.viewers.values(), ...this.typists.values()]) clearTimeout(entry.timer);
+    for (const entry of this.viewers.values()) clearTimeout(entry.timer);
     this.viewers.clear();
-    this.typists.clear();
     this.render();
   }
 
@@ -73,10 +71,6 @@ export class Collision {
     } else if (frame.type === "viewing") {
       if (frame.on) this.seen(frame.viewer, frame.user_id, frame.name, frame.expires_in);
       else this.gone(frame.viewer);
-    } else if (frame.type === "typing" && frame.who === "agent" && !frame.private) {
-      this.typing(frame.user_id, frame.name, frame.on);
-    } else if (frame.type === "message.created" && frame.message.sender) {
-      this.typing(frame.message.sender.id, "", false);
     }
   }
 
@@ -96,24 +90,10 @@ export class Collision {
     this.render();
   }
 
-  typing(userId, name, on) {
-    clearTimeout(this.typists.get(userId)?.timer);
-    if (on && userId !== this.ctx.me.id) {
-      const timer = setTimeout(() => this.typing(userId, name, false), TYPING_TTL_MS);
-      this.typists.set(userId, { name, timer });
-    } else this.typists.delete(userId);
-    this.render();
-  }
-
   render() {
     const names = [...new Set([...this.viewers.values()].map((v) => v.name))];
-    const typing = [...this.typists.values()].map((v) => v.name);
-    this.el.classList.toggle("is-typing", typing.length > 0);
-    if (typing.length) this.el.textContent = t("collision.typing", { names: typing.join(", ") });
-    else if (names.length) {
-      const key = names.length > 1 ? "collision.viewingMany" : "collision.viewing";
-      this.el.textContent = t(key, { names: names.join(", ") });
-    } else this.el.textContent = "";
-    this.el.hidden = !typing.length && !names.length;
+    const key = names.length > 1 ? "collision.viewingMany" : "collision.viewing";
+    this.el.textContent = names.length ? t(key, { names: names.join(", ") }) : "";
+    this.el.hidden = !names.length;
   }
 }
