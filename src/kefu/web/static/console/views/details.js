@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { clockTime, contactName, guard, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { selectOf } from "./forms.js";
-import { participantsView } from "./participants.js";
+import { followButton, participantsView } from "./participants.js";
 import { isLead, openTransfer } from "./transfer.js";
 
 export const PRIORITIES = ["urgent", "high", "normal", "low"];
@@ -74,6 +74,7 @@ export function actionsView(ctx, conv, onChanged) {
       }),
     );
   }
+  buttons.push(followButton(ctx, conv));
   if (conv.status === "open") {
     buttons.push(
       h("button", {

@@ -73,7 +73,6 @@ export function participantsView(ctx, conv) {
 
   function render(participants) {
     if (!participants) return;
-    const following = participants.some((p) => p.user.id === ctx.me.id);
     const ids = new Set(participants.map((p) => p.user.id));
     const items = participants.map((p) => {
       const you = p.user.id === ctx.me.id;
@@ -105,19 +104,6 @@ export function participantsView(ctx, conv) {
       items.length
         ? h("ul", { class: "participant-list" }, items)
         : h("p", { class: "muted", text: t("participants.none") }),
-      h("button", {
-        type: "button",
-        class: "btn btn-small" + (following ? " btn-ghost" : ""),
-        "data-action": following ? "unfollow" : "follow",
-        "aria-pressed": String(following),
-        text: t(following ? "participants.unfollow" : "participants.follow"),
-        onclick: () =>
-          apply(
-            following
-              ? request("DELETE", `${url(conv.id)}/${enc(ctx.me.id)}`)
-              : request("POST", url(conv.id), { user_id: ctx.me.id }),
-          ),
-      }),
       candidates.length
         ? h(
             "div",
@@ -144,4 +130,35 @@ export function participantsView(ctx, conv) {
   });
   tracker.load(conv.id).then(render);
   return el;
+}
+
+/** Follow / Unfollow for the signed-in agent, in the conversation's header (every screen size). */
+export function followButton(ctx, conv) {
+  const tracker = ctx.participation;
+  const button = h("button", { type: "button", class: "btn btn-ghost", "data-action": "follow" });
+  if (!tracker) return null;
+  const show = (participants) => {
+    const following = !!participants && participants.some((p) => p.user.id === ctx.me.id);
+    button.setAttribute("aria-pressed", String(following));
+    button.textContent = t(following ? "participants.unfollow" : "participants.follow");
+    button.onclick = async () => {
+      const participants = await guard(
+        following
+          ? request("DELETE", `${url(conv.id)}/${enc(ctx.me.id)}`)
+          : request("POST", url(conv.id), { user_id: ctx.me.id }),
+      );
+      if (participants) {
+        tracker.changed(conv.id, participants);
+        show(participants);
+      }
+    };
+  };
+  show(tracker.lists.get(conv.id));
+  whileMounted(button, ctx.bus, (frame) => {
+    if (frame.type === "conversation.participants" && frame.conversation_id === conv.id) {
+      show(frame.participants);
+    }
+  });
+  tracker.load(conv.id).then(show);
+  return button;
 }
