@@ -26,6 +26,7 @@ from kefu.i18n import pick_locale, translate
 from kefu.identity import views as identity_views
 from kefu.inboxes import views as inbox_views
 from kefu.limits import BodySizeLimitMiddleware
+from kefu.notifications import views as notification_views
 from kefu.realtime import endpoints as realtime_endpoints
 from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contact_views,
         attribute_views,
         identity_views,
+        notification_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

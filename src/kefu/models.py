@@ -8,6 +8,7 @@ from kefu.db import Base
 from kefu.identity.models import InboxIdentity
 from kefu.inboxes.models import Inbox, InboxMember
 from kefu.messages.models import Attachment, Message
+from kefu.notifications.models import ConversationParticipant, Notification, NotificationPreference
 from kefu.outbox.models import OutboxJob
 from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
 from kefu.scheduled.models import ScheduledMessage
@@ -28,12 +29,15 @@ __all__ = [
     "ContactIdentity",
     "ContactNote",
     "Conversation",
+    "ConversationParticipant",
     "ConversationRead",
     "Inbox",
     "InboxIdentity",
     "InboxMember",
     "Message",
     "OutboxJob",
+    "Notification",
+    "NotificationPreference",
     "QueueCounter",
     "RoutingRule",
     "ScheduledMessage",

@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import websockets
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
+from kefu.notifications.models import Notification
 from kefu.runtime import Runtime
 from tests.conftest import Workspace, agent_client, visitor_send
 from tests.realtime.test_resume import _token, recv_until
@@ -162,3 +164,42 @@ async def test_live_events_follow_visibility_and_reassignment(
         )
         assert frames[-1]["conversation_id"] == meis["id"]
     await admin.aclose()
+
+
+async def test_a_follower_who_lost_sight_gets_no_more_notifications(
+    app: FastAPI, runtime: Runtime, client: httpx.AsyncClient, workspace: Workspace
+) -> None:
+    admin = await agent_client(app, workspace.admin.email)
+    alex = await agent_client(app, workspace.agent2.email)
+    mei = await agent_client(app, workspace.agent.email)
+    unassigned, _, _ = await _three_conversations(client, admin, workspace)
+    await admin.patch(f"/api/v1/inboxes/{workspace.inbox.id}", json={"agent_visibility": "own"})
+    followed = await alex.post(
+        f"/api/v1/conversations/{unassigned['id']}/participants",
+        json={"user_id": workspace.agent2.id},
+    )
+    assert followed.status_code == 200, followed.text
+    await visitor_send(client, workspace.inbox, "while visible", token=unassigned["visitor_token"])
+    seen = (await alex.get("/api/v1/notifications")).json()["items"]
+    assert [n["conversation_id"] for n in seen if n["type"] == "message"] == [unassigned["id"]]
+    await alex.post("/api/v1/notifications/read", json={})
+    # Given to 王小美 (team Support, which Alex is not in): it leaves Alex's sight, and its
+    # messages no longer reach him, even as a follower.
+    await admin.post(
+        f"/api/v1/conversations/{unassigned['id']}/assign",
+        json={"assignee_id": workspace.agent.id},
+    )
+    await visitor_send(client, workspace.inbox, "after", token=unassigned["visitor_token"])
+    after = (await alex.get("/api/v1/notifications")).json()
+    assert after["unread_count"] == 0
+    async with runtime.db.read() as session:  # not merely hidden from the list: never made
+        unread = await session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == workspace.agent2.id, Notification.read_at.is_(None)
+            )
+        )
+    assert unread == 0
+    mine = (await mei.get("/api/v1/notifications")).json()["items"]
+    assert any(n["conversation_id"] == unassigned["id"] for n in mine)
+    for c in (admin, alex, mei):
+        await c.aclose()

@@ -84,6 +84,8 @@ class Conversation(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Custom attribute values, checked against kefu.attributes definitions on every write.
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Followers and assignees (notifications/models.py): 0 lets a customer message skip them.
+    participant_count: Mapped[int] = mapped_column(Integer, default=0)
 
     contact: Mapped[Contact] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(lazy="raise")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -14,8 +14,9 @@ from kefu.conversations.models import Conversation, ConversationRead
 from kefu.conversations.visibility import load_viewer
 from kefu.errors import InvalidInput, NotFound
 from kefu.messages.models import Message
+from kefu.notifications.models import ConversationParticipant
 
-AssigneeFilter = Literal["mine", "unassigned", "all"]
+AssigneeFilter = Literal["mine", "unassigned", "participating", "all"]
 PAGE_SIZE = 50
 
 
@@ -181,6 +182,13 @@ async def list_conversations(
         query = query.where(Conversation.assignee_id == actor.user_id)
     elif assignee == "unassigned":
         query = query.where(Conversation.assignee_id.is_(None))
+    elif assignee == "participating":  # followed, or assigned to them at some point
+        query = query.where(
+            exists().where(
+                ConversationParticipant.conversation_id == Conversation.id,
+                ConversationParticipant.user_id == actor.user_id,
+            )
+        )
     if cursor:
         moment, ident = _decode_cursor(cursor)
         query = query.where(

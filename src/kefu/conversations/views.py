@@ -101,6 +101,7 @@ async def send_message(
                 text=body.text,
                 private=body.kind == "note",
                 client_msg_id=body.client_msg_id,
+                mentions=body.mentions,
             )
     except DuplicateSend as retry:  # the same send again: answer with the original
         message, conversation = await retry.original(runtime.db)

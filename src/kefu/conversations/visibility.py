@@ -14,13 +14,16 @@ The same rule filters REST lists and lookups (`conversation_scope`, SQL), and li
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from kefu.auth.principals import AgentPrincipal
+from kefu.conversations.models import Conversation
 from kefu.inboxes.models import Inbox, InboxMember
 from kefu.teams.models import TeamMember
 
@@ -54,6 +57,26 @@ def may_reply(
     if role in LEAD_ROLES or reply_permission(inbox_settings) == "anyone":
         return True
     return assignee_id == user_id
+
+
+async def restricted_inbox_ids(*, session: AsyncSession, inbox_ids: Iterable[int]) -> set[int]:
+    """Which of these inboxes have `own` visibility."""
+    rows = await session.execute(select(Inbox.id, Inbox.settings).where(Inbox.id.in_(inbox_ids)))
+    return {row[0] for row in rows if agent_visibility(row[1] or {}) == "own"}
+
+
+def user_may_see_sql(
+    user_id: ColumnElement[int] | InstrumentedAttribute[int],
+    role: ColumnElement[str] | InstrumentedAttribute[str],
+) -> ColumnElement[bool]:
+    """SQL twin of `may_see` for a user given by columns (a recipient list built in SQL), to be
+    applied to conversations of `own`-visibility inboxes."""
+    return or_(
+        role.in_(LEAD_ROLES),
+        Conversation.assignee_id.is_(None),
+        Conversation.assignee_id == user_id,
+        exists().where(TeamMember.team_id == Conversation.team_id, TeamMember.user_id == user_id),
+    )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from kefu.contacts.schemas import ContactSummary
 from kefu.conversations.schemas import ConversationOut, VisitorConversationOut, VisitorQueueOut
 from kefu.events import types
 from kefu.messages.schemas import MessageOut, VisitorMessageOut
+from kefu.notifications.schemas import NotificationOut, ParticipantOut, PreferencesOut
 from kefu.scheduled.schemas import ScheduledMessageOut
 
 
@@ -159,6 +160,50 @@ class VisitorContactMerged(_Strict):
     type: Literal["contact.merged"]
 
 
+class AlertOut(_Strict):
+    browser: bool
+    sound: bool
+    dnd: bool
+
+
+class NotificationCreated(_Strict):
+    type: Literal["notification.created"]
+    notification: NotificationOut
+    unread_delta: Literal[0, 1]
+    # Added by the hub for each console from its user's preferences (do-not-disturb, per type).
+    alert: AlertOut | None = None
+
+
+class NotificationRead(_Strict):
+    type: Literal["notification.read"]
+    ids: list[int]
+    unread_count: int
+
+
+class NotificationPreferencesChanged(_Strict):
+    type: Literal["notification.preferences"]
+    user_id: int
+    preferences: PreferencesOut
+
+
+class ConversationParticipants(_Strict):
+    type: Literal["conversation.participants"]
+    conversation_id: int
+    inbox_id: int
+    participants: list[ParticipantOut]
+
+
+class Viewing(_Strict):
+    type: Literal["viewing"]
+    conversation_id: int
+    inbox_id: int
+    user_id: int
+    name: str
+    viewer: str  # one console's viewing session (an agent may have several tabs)
+    on: bool
+    expires_in: float  # forget it after this many seconds unless refreshed
+
+
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: AgentMessageCreated,
     types.CONVERSATION_CREATED: AgentConversationChanged,
@@ -174,6 +219,11 @@ AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.SCHEDULED_MESSAGE_UPDATED: ScheduledMessageUpdated,
     types.CONTACT_UPDATED: AgentContactUpdated,
     types.CONTACT_MERGED: AgentContactMerged,
+    types.NOTIFICATION_CREATED: NotificationCreated,
+    types.NOTIFICATION_READ: NotificationRead,
+    types.NOTIFICATION_PREFERENCES: NotificationPreferencesChanged,
+    types.CONVERSATION_PARTICIPANTS: ConversationParticipants,
+    types.VIEWING: Viewing,
 }
 CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: ContactMessageCreated,

@@ -27,6 +27,12 @@ SCHEDULED_MESSAGE_UPDATED = "scheduled_message.updated"
 # the merged-away visitor's widget to reconnect.
 CONTACT_UPDATED = "contact.updated"
 CONTACT_MERGED = "contact.merged"
+# Notifications (docs/notifications.md): personal events, to the user's own consoles only.
+NOTIFICATION_CREATED = "notification.created"
+NOTIFICATION_READ = "notification.read"
+NOTIFICATION_PREFERENCES = "notification.preferences"
+CONVERSATION_PARTICIPANTS = "conversation.participants"  # followers changed: to the inbox
+VIEWING = "viewing"  # ephemeral: to the consoles viewing the same conversation (collision)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,9 @@ from kefu.events.bus import send_event_on_commit
 from kefu.inboxes.models import Inbox
 from kefu.messages.models import Message
 from kefu.messages.queries import get_original_send
+from kefu.notifications.actions import notify_mentioned, notify_new_messages
+from kefu.notifications.mentions import check_mentions
+from kefu.notifications.schemas import MentionIn
 from kefu.routing.signals import request_routing_on_commit
 
 PREVIEW_CHARS = 200
@@ -56,6 +60,7 @@ async def append_message(
     activity: dict[str, Any] | None = None,
     client_msg_id: str | None = None,
     quick_replies: list[dict[str, str]] | None = None,
+    mentions: list[dict[str, Any]] | None = None,
 ) -> Message:
     """Insert one message with the conversation's next seq and queue its event. No permission
     check: callers (the do_* actions) have done it.
@@ -123,6 +128,7 @@ async def append_message(
         "activity": activity,
         "client_msg_id": client_msg_id,
         "quick_replies": quick_replies,
+        "mentions": mentions,
         "created_at": now,
     }
     statement = (
@@ -182,20 +188,29 @@ async def do_send_agent_message(
     text: str,
     private: bool = False,
     client_msg_id: str | None = None,
+    mentions: Sequence[MentionIn] = (),
 ) -> Message:
-    """An agent's reply (to the customer) or internal note (never shown to the customer).
-    The caller obtained `conversation` through access_conversation (membership checked)."""
+    """An agent's reply (to the customer) or internal note (never shown to the customer), a
+    note with its @mentions. The caller obtained `conversation` through access_conversation."""
     text = clean_text(text)
     if not private:
         await check_may_reply(session, actor=actor, conversation=conversation)
-    return await append_message(
+    checked = await check_mentions(
+        session, actor=actor, conversation=conversation, mentions=mentions, private=private
+    )
+    message = await append_message(
         session,
         conversation=conversation,
         kind="note" if private else "outgoing",
         actor=actor,
         text=text,
         client_msg_id=client_msg_id,
+        mentions=checked.stored or None,
     )
+    await notify_mentioned(
+        session, conversation=conversation, message=message, actor=actor, user_ids=checked.user_ids
+    )
+    return message
 
 
 async def do_send_visitor_message(
@@ -218,6 +233,7 @@ async def do_send_visitor_message(
         text=text,
         client_msg_id=client_msg_id,
     )
+    await notify_new_messages(session, [(message, conversation)])
     # append_message read the status under the row lock, so a concurrent message (another tab
     # or node) that already reopened it is seen here, and it is reopened only once.
     if conversation.status != "open":
@@ -359,4 +375,5 @@ async def do_append_incoming_batch(
         set_committed_value(message, "sender_user", None)
         send_event_on_commit(session, events.message_created(conversation, message))
         results.append((message, conversation))
+    await notify_new_messages(session, results)
     return results

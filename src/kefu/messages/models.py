@@ -40,6 +40,8 @@ class Message(Base):
     client_msg_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Buttons offered with an automatic reply: [{"label": .., "value": ..}] (topic choice, menus).
     quick_replies: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+    # @mentions of a note: [{"type": "user" | "team", "id": ..}] (notifications/mentions.py).
+    mentions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sender_user: Mapped[User | None] = relationship(lazy="raise")

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.messages.models import Message
+from kefu.notifications.schemas import MAX_MENTIONS, MentionIn, MentionOut
 
 Kind = Literal["incoming", "outgoing", "note", "activity"]
 SenderType = Literal["contact", "user", "system"]
@@ -45,6 +46,7 @@ class MessageOut(BaseModel):
     created_at: datetime
     attachments: list[AttachmentOut]
     quick_replies: list[QuickReplyOut] = []
+    mentions: list[MentionOut] = []  # a note's @mentions
 
 
 class VisitorSenderOut(BaseModel):
@@ -70,6 +72,7 @@ class MessageCreate(BaseModel):
     text: str = Field(min_length=1, max_length=10_000)
     kind: Literal["reply", "note"] = "reply"
     client_msg_id: str | None = Field(default=None, min_length=1, max_length=64)
+    mentions: list[MentionIn] = Field(default_factory=list, max_length=MAX_MENTIONS)
 
 
 class MessagePage(BaseModel):
@@ -105,6 +108,7 @@ def message_out(message: Message, *, contact_name: str) -> MessageOut:
         created_at=message.created_at,
         attachments=[AttachmentOut.model_validate(a) for a in message.attachments],
         quick_replies=_quick_replies(message),
+        mentions=[MentionOut(**m) for m in message.mentions or ()],
     )
 
 

@@ -40,7 +40,8 @@ from kefu.events import types
 from kefu.events.types import Event
 from kefu.messages.actions import DuplicateSend, do_send_agent_message
 from kefu.messages.queries import list_messages
-from kefu.realtime import protocol
+from kefu.notifications.queries import get_preferences
+from kefu.realtime import collision, protocol
 from kefu.realtime.hub import Connection
 from kefu.routing.presence import do_record_console_connections
 from kefu.runtime import Runtime
@@ -71,6 +72,8 @@ async def console_socket(ws: WebSocket) -> None:
         return
     async with runtime.db.read() as session:
         viewer = await load_viewer(session=session, actor=actor, with_teams=True)
+        preferences = await get_preferences(session=session, user_id=actor.user_id)
+    runtime.hub.alerts.set(actor.user_id, preferences)
     conn = Connection(
         ws,
         user_id=actor.user_id,
@@ -91,6 +94,7 @@ async def console_socket(ws: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        await collision.stop_viewing(runtime, conn, actor)
         runtime.hub.remove(conn)
         await _count_consoles(runtime, actor.user_id)
 
@@ -201,6 +205,7 @@ async def _agent_frame(runtime: Runtime, conn: Connection, actor: AgentPrincipal
                         text=frame.text,
                         private=frame.private,
                         client_msg_id=frame.client_msg_id,
+                        mentions=frame.mentions,
                     )
                 created = True
             except DuplicateSend as retry:
@@ -215,6 +220,8 @@ async def _agent_frame(runtime: Runtime, conn: Connection, actor: AgentPrincipal
                     session=session, actor=actor, conversation_id=frame.conversation_id
                 )
             await runtime.broker.publish([_agent_typing(conversation, actor, frame)])
+        elif isinstance(frame, protocol.AgentViewing):
+            await collision.handle_viewing(runtime, conn, actor, frame)
         elif isinstance(frame, protocol.AgentRead):
             async with runtime.db.write() as session:
                 conversation = await access_conversation(

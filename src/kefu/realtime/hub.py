@@ -19,6 +19,8 @@ from starlette.websockets import WebSocket
 
 from kefu.events import types
 from kefu.events.types import Event
+from kefu.notifications.delivery import AlertPreferences
+from kefu.realtime.viewers import ViewerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +145,8 @@ class Hub:
         # than a one-item list on every widget socket.
         self.by_contact: dict[int, list[Connection]] = {}
         self.by_user: dict[int, set[Connection]] = {}
+        self.viewers = ViewerRegistry()  # agent collision: who views what
+        self.alerts = AlertPreferences()  # connected users' notification preferences
 
     def add(self, conn: Connection) -> None:
         if conn.user_id is not None:
@@ -159,7 +163,10 @@ class Hub:
     def remove(self, conn: Connection) -> None:
         conn.closed = True
         if conn.user_id is not None:
+            self.viewers.unwatch(conn)
             _discard(self.by_user, conn.user_id, conn)
+            if conn.user_id not in self.by_user:
+                self.alerts.forget(conn.user_id)
             self.admins.discard(conn)
             for inbox_id in conn.inbox_ids:
                 _discard(self.by_inbox, inbox_id, conn)
@@ -174,6 +181,9 @@ class Hub:
         """Deliver one committed (or ephemeral) event to this node's recipients."""
         key = event.agent.get("conversation_id")
         seq = event.agent.get("seq") if event.type == types.MESSAGE_CREATED else None
+        if event.type == types.VIEWING:
+            self.viewers.dispatch(event)
+            return
         if event.type == types.INBOX_CHANGED:
             self._apply_membership(event)
         elif event.type == types.TEAM_CHANGED:
@@ -245,10 +255,15 @@ class Hub:
                     conn.team_ids = conn.team_ids - {team_id}
 
     def _dispatch_personal(self, event: Event) -> None:
-        """An event for named users only (a notification): to each of their consoles."""
-        text = orjson.dumps(event.agent).decode()
+        """An event for named users only (a notification): to each of their consoles, with the
+        alert flags their preferences give (notifications/delivery.py)."""
+        self.alerts.observe(event)
         for user_id in event.user_ids or ():
-            for conn in self.by_user.get(user_id, ()):
+            conns = self.by_user.get(user_id)
+            if not conns:
+                continue
+            text = orjson.dumps(self.alerts.payload_for(event, user_id)).decode()
+            for conn in conns:
                 conn.push((None, None, text))
 
     def _drop_contact(self, contact_id: int) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from kefu.bounds import Id, Seq
+from kefu.notifications.schemas import MAX_MENTIONS, MentionIn
 
 
 class _Frame(BaseModel):
@@ -32,6 +33,7 @@ class AgentSend(_Frame):
     text: str = Field(min_length=1, max_length=10_000)
     private: bool = False
     client_msg_id: str | None = Field(default=None, min_length=1, max_length=64)
+    mentions: list[MentionIn] = Field(default_factory=list, max_length=MAX_MENTIONS)
 
 
 class AgentTyping(_Frame):
@@ -45,6 +47,14 @@ class AgentRead(_Frame):
     type: Literal["read"]
     conversation_id: Id
     seq: Seq
+
+
+class AgentViewing(_Frame):
+    """The console shows this conversation (on), again every heartbeat, or no longer (off)."""
+
+    type: Literal["viewing"]
+    conversation_id: Id
+    on: bool = True
 
 
 class VisitorResume(_Frame):
@@ -70,7 +80,10 @@ class VisitorRead(_Frame):
 
 
 AgentFrame = TypeAdapter(
-    Annotated[Ping | AgentResume | AgentSend | AgentTyping | AgentRead, Field(discriminator="type")]
+    Annotated[
+        Ping | AgentResume | AgentSend | AgentTyping | AgentRead | AgentViewing,
+        Field(discriminator="type"),
+    ]
 )
 VisitorFrame = TypeAdapter(
     Annotated[

@@ -26,6 +26,7 @@ from kefu.db import dialect_insert, utcnow
 from kefu.events.bus import send_event_on_commit
 from kefu.inboxes.models import Inbox
 from kefu.messages.actions import append_message
+from kefu.notifications.actions import notify_assigned
 from kefu.routing.hours import BusinessHours
 from kefu.routing.models import AgentState, QueueCounter
 from kefu.routing.queries import agent_load
@@ -111,6 +112,7 @@ async def try_assign(
     await append_message(
         session, conversation=conversation, kind="activity", actor=actor, activity=activity
     )
+    await notify_assigned(session, conversation=conversation, assignee=agent, actor=actor)
     send_event_on_commit(session, events.conversation_changed(conversation))
     if was_queued:
         request_routing_on_commit(session, conversation.inbox_id)  # positions moved

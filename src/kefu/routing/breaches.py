@@ -20,6 +20,7 @@ from kefu.events.bus import send_event_on_commit
 from kefu.events.types import Event
 from kefu.inboxes.models import Inbox
 from kefu.messages.actions import append_message
+from kefu.notifications.actions import notify_sla_breach
 from kefu.routing import sla
 from kefu.routing.hours import BusinessHours
 from kefu.routing.models import SlaBreach
@@ -189,6 +190,7 @@ async def do_record_sla_breaches(session: AsyncSession) -> list[SlaBreach]:
                 session,
                 breach_event(breach, owner=(conversation.assignee_id, conversation.team_id)),
             )
+            await notify_sla_breach(session, conversation=conversation, kind=kind, due_at=due)
     return recorded
 
 

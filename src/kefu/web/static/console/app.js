@@ -10,10 +10,14 @@ import { ConsoleSocket } from "./socket.js";
 import { renderAgents } from "./views/agents.js";
 import { renderAttributes } from "./views/attributes.js";
 import { renderContacts } from "./views/contacts.js";
+import { Collision } from "./views/collision.js";
 import { renderInboxes } from "./views/inboxes.js";
 import { ConversationList } from "./views/list.js";
 import { renderLogin } from "./views/login.js";
+import { renderNotificationSettings } from "./views/notification-settings.js";
+import { NotificationCenter } from "./views/notifications.js";
 import { Notices } from "./views/notices.js";
+import { Participation } from "./views/participants.js";
 import { presenceSwitch } from "./views/presence.js";
 import { renderProfile } from "./views/profile.js";
 import { renderQueue } from "./views/queue.js";
@@ -43,6 +47,11 @@ const PAGES = {
   },
   rules: { render: (el) => renderRules(el, ctx), allowed: isAdmin },
   profile: { render: (el) => renderProfile(el, ctx), allowed: everyone },
+  "notification-settings": {
+    render: (el) => renderNotificationSettings(el, ctx),
+    allowed: everyone,
+    nav: "profile",
+  },
 };
 
 let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
@@ -58,6 +67,9 @@ const ctx = {
   roster: new Roster(),
   bus: new Hub(), // every socket frame, for the pages that follow them
   notices: null,
+  notifications: null, // the bell and its panel (views/notifications.js)
+  collision: null, // who else views the open conversation (views/collision.js)
+  participation: null, // conversations we follow (views/participants.js)
   queueCounts: new Map(), // inbox_id -> conversations waiting
   currentId: () => (ctx.thread ? ctx.thread.id : null),
   /** Run `fn` when the page on screen is left (or redrawn). */
@@ -100,8 +112,13 @@ function showLogin() {
   renderLogin(root, (session) => startSession(session));
 }
 
+function stopNotify() {
+  for (const part of [ctx.notifications, ctx.collision, ctx.participation]) if (part) part.stop();
+}
+
 function signedOut() {
   if (ctx.socket) ctx.socket.stop();
+  stopNotify();
   for (const fn of leaving.splice(0)) fn();
   ctx.me = null;
   setCsrf(null);
@@ -113,6 +130,10 @@ async function startSession(session) {
   ctx.list = new ConversationList(ctx);
   ctx.thread = new Thread(ctx);
   ctx.notices = new Notices(ctx);
+  stopNotify();
+  ctx.notifications = new NotificationCenter(ctx);
+  ctx.collision = new Collision(ctx);
+  ctx.participation = new Participation(ctx);
   ctx.socket = new ConsoleSocket({ onFrame, onOpen, onStatus });
   setLocale(session.user.locale); // before ctx.me: the shell is rendered below, once
   ctx.me = session.user;
@@ -124,6 +145,7 @@ async function startSession(session) {
   ctx.list.load(false);
   loadQueueCounts();
   ctx.socket.start();
+  ctx.notifications.start();
 }
 
 function navLink(page, label, iconName, extra = null) {
@@ -191,6 +213,7 @@ function renderShell() {
     h(
       "div",
       { class: "nav-foot" },
+      ctx.notifications.bell(),
       presenceSwitch(ctx),
       connBadge,
       h("span", { class: "nav-user", text: ctx.me.name }),

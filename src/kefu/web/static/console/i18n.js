@@ -2,6 +2,7 @@
 // The routing screens' strings live in i18n-routing.js and are merged in here.
 
 import { CONTACTS_CATALOG } from "./i18n-contacts.js";
+import { NOTIFY_CATALOG } from "./i18n-notify.js";
 import { ROUTING_CATALOG } from "./i18n-routing.js";
 import { SURVEYS_CATALOG } from "./i18n-surveys.js";
 
@@ -281,6 +282,7 @@ const CATALOG = {
 for (const [lang, entries] of Object.entries(ROUTING_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(SURVEYS_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(CONTACTS_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(NOTIFY_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

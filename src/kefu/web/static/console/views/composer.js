@@ -3,14 +3,17 @@
 
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { MentionPicker } from "./mentions.js";
 
 const TYPING_EVERY_MS = 3000;
 const TYPING_IDLE_MS = 5000;
 
 export class Composer {
-  constructor({ onSend, onTyping }) {
+  constructor({ onSend, onTyping, mentions = null, self = () => null }) {
     this.onSend = onSend;
     this.onTyping = onTyping;
+    this.mentions = mentions; // () => the conversation's @mention candidates (notes only)
+    this.self = self; // the signed-in agent's id (not offered for mentions)
     this.private = false;
     this.typingSentAt = 0;
     this.typingOn = false;
@@ -36,6 +39,9 @@ export class Composer {
       oninput: () => this.typing(),
       onblur: () => this.stopTyping(),
     });
+    this.picker = this.mentions
+      ? new MentionPicker(this.input, this.mentions, () => this.private, this.self)
+      : null;
     this.el = h(
       "form",
       {
@@ -47,6 +53,7 @@ export class Composer {
       },
       h("div", { class: "modes", role: "group", "aria-label": t("composer.mode") }, this.modes),
       h("label", { for: "composer-input", class: "sr-only", text: t("composer.label") }),
+      this.picker ? this.picker.el : null,
       this.input,
       h(
         "div",
@@ -78,6 +85,7 @@ export class Composer {
   }
 
   keydown(event) {
+    if (this.picker && this.picker.keydown(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       this.submit();
@@ -89,7 +97,9 @@ export class Composer {
     if (!text) return;
     this.stopTyping();
     this.input.value = "";
-    this.onSend(text, this.private);
+    const mentions = this.picker && this.private ? this.picker.collect(text) : [];
+    if (this.picker) this.picker.reset();
+    this.onSend(text, this.private, mentions);
     this.input.focus();
   }
 

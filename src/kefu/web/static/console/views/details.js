@@ -6,6 +6,7 @@ import { clockTime, contactName, guard, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { conversationAttributes } from "./attributes.js";
 import { selectOf } from "./forms.js";
+import { followButton, participantsView } from "./participants.js";
 import { isLead, openTransfer } from "./transfer.js";
 
 export const PRIORITIES = ["urgent", "high", "normal", "low"];
@@ -74,6 +75,7 @@ export function actionsView(ctx, conv, onChanged) {
       }),
     );
   }
+  buttons.push(followButton(ctx, conv));
   if (conv.status === "open") {
     buttons.push(
       h("button", {
@@ -182,6 +184,7 @@ export function detailsView(ctx, conv) {
     ),
     h("div", { class: "sla-slot" }),
     attributeSlot(conv),
+    participantsView(ctx, conv),
   );
 }
 

@@ -6,7 +6,7 @@ import { contactName, guard, h, mount, relativeTime } from "../dom.js";
 import { t } from "../i18n.js";
 import { priorityPill } from "./queue.js";
 
-const ASSIGNEE_FILTERS = ["mine", "unassigned", "all"];
+const ASSIGNEE_FILTERS = ["mine", "participating", "unassigned", "all"];
 const STATUSES = ["open", "pending", "resolved"];
 
 export class ConversationList {
@@ -82,6 +82,7 @@ export class ConversationList {
     if (conv.status !== this.filter.status) return false;
     if (this.filter.assignee === "mine") return !!conv.assignee && conv.assignee.id === this.ctx.me.id;
     if (this.filter.assignee === "unassigned") return !conv.assignee;
+    if (this.filter.assignee === "participating") return !!this.ctx.participation?.has(conv.id);
     return true;
   }
 
@@ -98,6 +99,7 @@ export class ConversationList {
       return;
     }
     if (!more) this.items.clear();
+    if (filter.assignee === "participating") this.ctx.participation?.saw(page.items);
     for (const conv of page.items) this.items.set(conv.id, conv);
     this.nextCursor = page.next_cursor;
     this.render();
@@ -111,6 +113,7 @@ export class ConversationList {
       const page = await guard(api.conversations(filter));
       if (!page || filter.assignee !== this.filter.assignee || filter.status !== this.filter.status)
         return;
+      if (filter.assignee === "participating") this.ctx.participation?.saw(page.items);
       for (const conv of page.items) this.items.set(conv.id, conv);
       for (const [id, conv] of this.items) if (!this.matches(conv)) this.items.delete(id);
       if (this.items.size <= page.items.length) this.nextCursor = page.next_cursor;

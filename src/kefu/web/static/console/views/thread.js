@@ -1,7 +1,7 @@
 // One open conversation: paged history, live messages deduplicated by seq, the composer with
 // queued sends, typing indicators, read marks (ours and the customer's), resume on reconnect.
 
-import { api } from "../api.js";
+import { api, request } from "../api.js";
 import { contactName, guard, h, mount, toast, uuid } from "../dom.js";
 import { t } from "../i18n.js";
 import { coalesce } from "../live.js";
@@ -26,7 +26,9 @@ export class Thread {
     this.lastReadSent = 0;
     this.token = 0;
     this.composer = new Composer({
-      onSend: (text, isPrivate) => this.send(text, isPrivate),
+      onSend: (text, isPrivate, mentions) => this.send(text, isPrivate, mentions),
+      mentions: () => this.mentionables(),
+      self: () => (ctx.me ? ctx.me.id : null),
       onTyping: (on, isPrivate) =>
         this.conv &&
         ctx.socket.send({ type: "typing", conversation_id: this.conv.id, on, private: isPrivate }),
@@ -57,6 +59,7 @@ export class Thread {
 
   close() {
     if (this.conv) this.composer.stopTyping();
+    if (this.ctx.collision) this.ctx.collision.leave();
     this.conv = null;
     this.followUp.show(null);
     this.breached = new Map();
@@ -78,6 +81,8 @@ export class Thread {
     if (token !== this.token || !conv || !page) return this.el;
     this.conv = conv;
     this.lastReadSent = 0;
+    if (this.ctx.collision) this.ctx.collision.enter(id);
+    if (this.ctx.notifications) this.ctx.notifications.conversationOpened(id);
     for (const m of page.items) this.messages.set(m.seq, m);
     this.hasOlder = page.has_more;
     this.build();
@@ -105,6 +110,7 @@ export class Thread {
         { class: "thread", "aria-labelledby": "thread-title" },
         this.head,
         this.scroller,
+        this.ctx.collision ? this.ctx.collision.view() : null,
         this.typingLine,
         this.followUp.strip,
         this.composer.view(),
@@ -227,7 +233,18 @@ export class Thread {
     this.ctx.list.markRead(this.conv.id);
   }
 
-  send(text, isPrivate) {
+  /** Whom a note here may @mention (views/mentions.js), fetched once per conversation. */
+  mentionables() {
+    const id = this.conv ? this.conv.id : null;
+    if (!id) return Promise.resolve(null);
+    if (!this.mentionCache || this.mentionCache.id !== id) {
+      const list = request("GET", `/api/v1/conversations/${id}/mentionable`).catch(() => null);
+      this.mentionCache = { id, list };
+    }
+    return this.mentionCache.list;
+  }
+
+  send(text, isPrivate, mentions = []) {
     const item = {
       client_msg_id: uuid(),
       conversation_id: this.conv.id,
@@ -242,12 +259,14 @@ export class Thread {
       text,
       private: isPrivate,
       client_msg_id: item.client_msg_id,
+      ...(mentions.length ? { mentions } : {}),
     });
     this.renderMessages({ toBottom: true });
   }
 
   /** After the socket (re)connects: replay what this conversation missed. */
   resume() {
+    if (this.ctx.collision) this.ctx.collision.resend();
     if (this.conv) {
       this.ctx.socket.send({ type: "resume", conversation_id: this.conv.id, last_seq: this.maxSeq() });
     }
