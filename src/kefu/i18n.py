@@ -50,6 +50,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "bad_text": "訊息含有無效的字元。",
         "bad_origin": "不允許跨來源連線。",
         "invalid_frame": "訊息格式錯誤。",
+        # attachments
+        "unsupported_media_type": "不支援這種檔案類型。",
+        "attachment_too_large": "檔案太大,上限為 {limit}。",
+        "too_many_attachments": "每則訊息最多只能附加 {max} 個檔案。",
+        "bad_upload": "上傳的內容格式錯誤。",
+        "no_attachments": "請至少附加一個檔案。",
+        "attachment_empty": "{name} 是空的檔案。",
+        "attachment_type_not_allowed": "{name}:這裡不能傳送這種類型的檔案({type})。",
+        "attachment_type_mismatch": (
+            "{name}:檔案內容是 {actual},與檔名或類型所說的 {claimed} 不符。"
+        ),
+        "attachment_link_missing": "這個檔案需要有效的連結才能開啟。",
+        "attachment_link_expired": "這個連結已過期,請重新載入對話。",
+        "attachment_link_invalid": "這個連結無效。",
+        "customer_uploads_off": "此對話不開放傳送檔案。",
+        "attachment_limit_over_cap": "檔案大小上限不能超過 {limit}(KEFU_MAX_UPLOAD_BYTES)。",
         "demo.title": "kefu 示範網站",
         "demo.intro": "這是一個示範商店頁面。點右下角的按鈕開始對話。",
     },

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.attachments.schemas import WidgetAttachmentsOut
 from kefu.conversations.schemas import PrechatIn, VisitorConversationOut
 from kefu.messages.schemas import VisitorMessageOut
 
@@ -29,6 +30,8 @@ class WidgetConfigOut(BaseModel):
     prechat: WidgetPrechatOut | None = None
     # Within business hours now (None: the inbox keeps no hours, always open).
     open_now: bool | None = None
+    # Files the customer may send (None: none).
+    attachments: WidgetAttachmentsOut | None = None
 
 
 class WidgetMessageIn(BaseModel):
