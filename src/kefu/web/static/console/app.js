@@ -8,6 +8,7 @@ import { icon } from "./icons.js";
 import { Hub, Roster } from "./live.js";
 import { ConsoleSocket } from "./socket.js";
 import { renderAgents } from "./views/agents.js";
+import { renderAttachmentSettings } from "./views/attachment-settings.js";
 import { renderInboxes } from "./views/inboxes.js";
 import { ConversationList } from "./views/list.js";
 import { renderLogin } from "./views/login.js";
@@ -34,6 +35,11 @@ const PAGES = {
   inboxes: { render: (el) => renderInboxes(el, ctx), allowed: isAdmin },
   routing: {
     render: (el, arg) => renderRoutingSettings(el, ctx, Number(arg) || null),
+    allowed: isAdmin,
+    nav: "inboxes",
+  },
+  attachments: {
+    render: (el, arg) => renderAttachmentSettings(el, ctx, Number(arg) || null),
     allowed: isAdmin,
     nav: "inboxes",
   },
