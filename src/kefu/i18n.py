@@ -57,9 +57,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "bad_upload": "上傳的內容格式錯誤。",
         "no_attachments": "請至少附加一個檔案。",
         "attachment_empty": "{name} 是空的檔案。",
-        "attachment_type_not_allowed": "{name}:這裡不能傳送這種類型的檔案({type})。",
+        "attachment_type_not_allowed": "{name}：這裡不能傳送這種類型的檔案({type})。",
         "attachment_type_mismatch": (
-            "{name}:檔案內容是 {actual},與檔名或類型所說的 {claimed} 不符。"
+            "{name}：檔案內容是 {actual},與檔名或類型所說的 {claimed} 不符。"
         ),
         "attachment_link_missing": "這個檔案需要有效的連結才能開啟。",
         "attachment_link_expired": "這個連結已過期,請重新載入對話。",

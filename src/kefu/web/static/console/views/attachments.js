@@ -6,6 +6,7 @@
 import { api, ApiError, csrf } from "../api.js";
 import { errorText, h, mount, uuid } from "../dom.js";
 import { locale, t } from "../i18n.js";
+import { icon } from "../icons.js";
 
 const MAX_FILES = 5;
 
@@ -123,14 +124,17 @@ export class AttachmentTray {
         this.input.value = "";
       },
     });
-    this.button = h("button", {
-      type: "button",
-      class: "btn btn-ghost attach-button",
-      "aria-label": t("attach.button"),
-      title: t("attach.button"),
-      text: "📎",
-      onclick: () => this.input.click(),
-    });
+    this.button = h(
+      "button",
+      {
+        type: "button",
+        class: "btn btn-ghost attach-button",
+        "aria-label": t("attach.button"),
+        title: t("attach.button"),
+        onclick: () => this.input.click(),
+      },
+      icon("paperclip", 18),
+    );
     this.chips = h("ul", { class: "attach-chips", "aria-label": t("attach.chosen") });
     this.progress = h("progress", { class: "attach-progress", max: "1", value: "0", hidden: true });
     this.error = h("p", { class: "attach-error", role: "alert", hidden: true });
