@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,12 @@ def test_image_sizes() -> None:
     assert image_size("image/jpeg", samples.JPEG) == (1, 1)
     assert image_size("image/webp", samples.WEBP_VP8X) == (320, 240)
     assert image_size("image/jpeg", b"\xff\xd8\xff") is None
+
+
+def test_a_zip_bomb_is_not_inflated(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", b"\x00" * 20_000_000)  # ~20 KB compressed
+    data = path.read_bytes()
+    assert len(data) < 100_000
+    assert sniff(data[:1000], path) == "application/zip"

@@ -97,7 +97,9 @@ def _zip_kind(path: Path, guessed: str) -> str:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                # open().read(n): only n bytes are inflated (a zip bomb stays compressed).
+                with archive.open("mimetype") as member:
+                    declared = member.read(100).decode("ascii", "replace").strip()
                 if declared in OPEN_DOCUMENT:
                     return declared
     except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ValueError):

@@ -99,6 +99,8 @@ class _Parser:
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_name += data[start:end]
+        if len(self._header_name) > 200:
+            raise _bad("A part header is too long.")
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
         self._header_value += data[start:end]
