@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
-from kefu.attachments.links import CONTACT_SALT, contact_link
+from kefu.attachments.links import CONTACT_SALT
 from kefu.messages.models import Attachment
 from kefu.runtime import Runtime
 from tests.attachments import samples
@@ -109,23 +109,8 @@ async def test_customers_reach_only_their_files_through_valid_links(
     await agent.aclose()
 
 
-async def test_files_on_notes_have_no_customer_link(
-    app: FastAPI, client: httpx.AsyncClient, workspace: Workspace, runtime: Runtime
-) -> None:
-    agent = await agent_client(app, workspace.agent.email)
-    chat = await start_chat(client, workspace, agent)
-    note = await agent_upload(
-        agent, chat.id, [("secret.pdf", samples.PDF, "application/pdf")], kind="note"
-    )
-    row = await attachment_row(runtime, note.json()["attachments"][0]["id"])
-    # Even a correctly signed link (as if one had leaked) does not open a note's file.
-    leaked = await client.get(contact_link(row))
-    assert leaked.status_code == 404
-    await agent.aclose()
-
-
 async def test_attachment_settings_are_read_by_members_and_edited_by_admins(
-    app: FastAPI, workspace: Workspace
+    app: FastAPI, client: httpx.AsyncClient, workspace: Workspace
 ) -> None:
     admin = await agent_client(app, workspace.admin.email)
     agent = await agent_client(app, workspace.agent.email)
@@ -133,7 +118,11 @@ async def test_attachment_settings_are_read_by_members_and_edited_by_admins(
     url = f"/api/v1/inboxes/{workspace.inbox.id}/attachment-settings"
     body = {"customer_uploads": True, "max_bytes": 5_000_000, "allowed_types": ["image/png"]}
 
-    assert (await agent.get(url)).status_code == 200
+    defaults = await agent.get(url)  # a member reads them (the console checks sizes)
+    assert defaults.status_code == 200
+    assert defaults.json()["max_bytes"] == 10 * 1024 * 1024
+    assert defaults.json()["customer_uploads"] is True
+    assert "image/png" in defaults.json()["allowed_types"]
     assert (await outsider.get(url)).status_code == 404
     assert (await agent.put(url, json=body)).status_code == 403
     assert (await outsider.put(url, json=body)).status_code == 403
@@ -149,5 +138,23 @@ async def test_attachment_settings_are_read_by_members_and_edited_by_admins(
     assert (await agent.get(url)).json()["max_bytes"] == 5_000_000
     audit = (await admin.get("/api/v1/audit-log")).json()
     assert any(e["action"] == "inbox.attachments_updated" for e in audit["items"])
+
+    # The widget learns the limit and types; with customer uploads off, it offers none.
+    config = (await client.get(f"/api/v1/widget/{workspace.inbox.public_key}/config")).json()
+    assert config["attachments"] == {
+        "max_bytes": 5_000_000,
+        "types": ["image/png"],
+        "extensions": [".png"],
+        "max_files": 5,
+    }
+    echoed = await admin.put(url, json=ok.json())
+    assert echoed.status_code == 422  # the read-only fields are not settings
+    off = await admin.put(url, json={**body, "customer_uploads": False})
+    assert off.status_code == 200
+    config = (await client.get(f"/api/v1/widget/{workspace.inbox.public_key}/config")).json()
+    assert config["attachments"] is None
+    token = (await visitor_send(client, workspace.inbox, "hi"))["visitor_token"]
+    refused = await visitor_upload(client, workspace, token, [("a.png", samples.png(), "")])
+    assert refused.status_code == 403 and error_code(refused) == "customer_uploads_off"
     for c in (admin, agent, outsider):
         await c.aclose()
