@@ -71,9 +71,15 @@ def test_files_both_ways(kefu_server: KefuServer, browser: Browser, shop_site: s
 
     with agent_page(browser, kefu_server, MEI) as console:
         open_conversation(console, "files-e2e")
-        # The agent attaches an image, adds a line and sends (Enter).
-        console.locator(".attach-input").set_input_files(
-            files=[{"name": "photo.png", "mimeType": "image/png", "buffer": samples.png(40, 30)}]
+        # The agent pastes a screenshot into the composer, adds a line and sends (Enter).
+        console.locator("#composer-input").evaluate(
+            """(box, bytes) => {
+              const data = new DataTransfer();
+              const file = new File([new Uint8Array(bytes)], "photo.png", { type: "image/png" });
+              data.items.add(file);
+              box.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data }));
+            }""",
+            list(samples.png(40, 30)),
         )
         expect(console.locator(".attach-chip")).to_have_text("photo.png1 KB×")
         console.locator("#composer-input").fill("這是照片")
