@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu import __version__
+from kefu.attachments import views as attachment_views
 from kefu.attributes import views as attribute_views
 from kefu.audit import views as audit_views
 from kefu.channels.web import views as widget_views
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         attribute_views,
         identity_views,
         notification_views,
+        attachment_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes
@@ -138,5 +140,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(WidgetCORSMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    upload_limit = attachment_views.upload_body_limit(settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger=[(path, upload_limit) for path in attachment_views.UPLOAD_PATHS],
+    )
     return app

@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     public_url: str = ""
     # Request bodies larger than this are refused with 413 before they are parsed.
     max_body_bytes: int = 1_000_000
+    # Uploads (kefu/attachments) have their own limit per inbox; this is the hard cap above any
+    # inbox's setting, per file. Upload routes alone accept bodies up to a few files of this.
+    max_upload_bytes: int = 25 * 1024 * 1024
+    # Where LocalStorage keeps uploaded files (default: <data_dir>/attachments).
+    attachments_dir: Path | None = None
+    # How long a customer's signed file link works (the widget gets fresh ones as it loads).
+    attachment_link_seconds: int = 24 * 3600
     login_attempts_per_window: int = 10
     login_window_seconds: int = 300
     session_max_age_seconds: int = 14 * 24 * 3600

@@ -54,3 +54,8 @@ class RateLimited(KefuError):
 class PayloadTooLarge(KefuError):
     status_code = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(KefuError):
+    status_code = 415
+    code = "unsupported_media_type"

@@ -16,6 +16,7 @@ from kefu.inboxes.cache import InboxCache
 from kefu.realtime.batching import VisitorSendBatcher
 from kefu.realtime.hub import Hub
 from kefu.routing.dispatcher import Dispatcher
+from kefu.storage import LocalStorage, Storage
 from kefu.worker.jobs import Worker
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class Runtime:
     connect_lookups: asyncio.Semaphore
     dispatcher: Dispatcher
     worker: Worker
+    # Uploaded files (kefu/storage: local disk by default; an S3-compatible store can implement it).
+    storage: Storage
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -66,6 +69,7 @@ class Runtime:
             connect_lookups=asyncio.Semaphore(16),
             dispatcher=dispatcher,
             worker=Worker(settings, db, hub, dispatcher),
+            storage=LocalStorage(settings.attachments_dir or settings.data_dir / "attachments"),
         )
 
     async def start(self) -> None:

@@ -16,7 +16,9 @@ async def test_widget_config_and_origin_check(
         f"/api/v1/widget/{key}/config", headers={"origin": "https://shop.example.com"}
     )
     assert ok.status_code == 200
-    assert ok.json() == {
+    config = ok.json()
+    assert config.pop("attachments")["max_bytes"] == 10 * 1024 * 1024  # tests/attachments
+    assert config == {
         "name": "Website",
         "greeting": "Hi",
         "color": "#1f6feb",

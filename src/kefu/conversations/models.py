@@ -60,6 +60,9 @@ class Conversation(Base):
     contact_last_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     agent_last_read_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_message_preview: Mapped[str] = mapped_column(String(200), default="")
+    # "image" or "file" when the last message carried attachments: clients show "[圖片]" /
+    # "[檔案]" (translated) before the preview, which is the text or the file names.
+    last_message_attachment: Mapped[str | None] = mapped_column(String(10), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

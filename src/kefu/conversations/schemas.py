@@ -28,6 +28,8 @@ class ConversationOut(BaseModel):
     contact_last_read_seq: int
     agent_last_read_seq: int
     last_message_preview: str
+    # "image" / "file": the last message carried files (clients show a translated label).
+    last_message_attachment: Literal["image", "file"] | None = None
     created_at: datetime
     first_reply_at: datetime | None
     resolved_at: datetime | None
@@ -118,6 +120,7 @@ def conversation_out(
         contact_last_read_seq=conversation.contact_last_read_seq,
         agent_last_read_seq=conversation.agent_last_read_seq,
         last_message_preview=conversation.last_message_preview,
+        last_message_attachment=conversation.last_message_attachment,
         created_at=conversation.created_at,
         first_reply_at=conversation.first_reply_at,
         resolved_at=conversation.resolved_at,

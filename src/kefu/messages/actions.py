@@ -12,6 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from kefu.attachments.actions import (
+    NewAttachment,
+    insert_attachments,
+    message_attachment_kind,
+    preview_text,
+)
 from kefu.auth.principals import AgentPrincipal, Principal, VisitorPrincipal
 from kefu.conversations import events
 from kefu.conversations.models import Conversation
@@ -61,6 +67,7 @@ async def append_message(
     client_msg_id: str | None = None,
     quick_replies: list[dict[str, str]] | None = None,
     mentions: list[dict[str, Any]] | None = None,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Message:
     """Insert one message with the conversation's next seq and queue its event. No permission
     check: callers (the do_* actions) have done it.
@@ -74,7 +81,8 @@ async def append_message(
     by_person = kind == "incoming" or (kind == "outgoing" and isinstance(actor, AgentPrincipal))
     clocks_before = (conversation.first_reply_at, conversation.next_response_due_at)
     if by_person:  # the list shows what a person said, not the automatic reply after it
-        values["last_message_preview"] = text[:PREVIEW_CHARS]
+        values["last_message_preview"] = preview_text(text, attachments)[:PREVIEW_CHARS]
+        values["last_message_attachment"] = message_attachment_kind(attachments)
     if kind == "incoming":
         values["waiting_since"] = func.coalesce(Conversation.waiting_since, now)
     elif by_person:
@@ -113,6 +121,9 @@ async def append_message(
         set_committed_value(conversation, name, value)
     if by_person:
         set_committed_value(conversation, "last_message_preview", values["last_message_preview"])
+        set_committed_value(
+            conversation, "last_message_attachment", values["last_message_attachment"]
+        )
     if kind == "outgoing" and by_person and clocks_before != (row.first_reply_at, None):
         # Consoles show SLA due times: tell them this reply met them.
         send_event_on_commit(session, events.conversation_changed(conversation))
@@ -143,7 +154,8 @@ async def append_message(
         raise DuplicateSend(actor.sender_key, client_msg_id)
     # Built here rather than loaded back: it is exactly what was inserted.
     message = Message(id=message_id, **fields)
-    set_committed_value(message, "attachments", [])
+    rows = await insert_attachments(session, message, attachments) if attachments else []
+    set_committed_value(message, "attachments", rows)
     set_committed_value(
         message, "sender_user", actor.user if isinstance(actor, AgentPrincipal) else None
     )
@@ -151,9 +163,9 @@ async def append_message(
     return message
 
 
-def clean_text(text: str, max_chars: int = 10_000) -> str:
+def clean_text(text: str, max_chars: int = 10_000, *, allow_empty: bool = False) -> str:
     text = text.replace("\r\n", "\n").strip()
-    if not text:
+    if not text and not allow_empty:
         raise InvalidInput("A message needs some text.", code="empty_message")
     if len(text) > max_chars:
         raise InvalidInput("The message is too long.", code="message_too_long")
@@ -189,10 +201,12 @@ async def do_send_agent_message(
     private: bool = False,
     client_msg_id: str | None = None,
     mentions: Sequence[MentionIn] = (),
+    attachments: Sequence[NewAttachment] = (),
 ) -> Message:
-    """An agent's reply (to the customer) or internal note (never shown to the customer), a
-    note with its @mentions. The caller obtained `conversation` through access_conversation."""
-    text = clean_text(text)
+    """An agent's reply (to the customer) or internal note (never shown to the customer), with
+    text, files (already stored: kefu.attachments) or both; a note with its @mentions.
+    The caller obtained `conversation` through access_conversation (membership checked)."""
+    text = clean_text(text, allow_empty=bool(attachments))
     if not private:
         await check_may_reply(session, actor=actor, conversation=conversation)
     checked = await check_mentions(
@@ -206,6 +220,7 @@ async def do_send_agent_message(
         text=text,
         client_msg_id=client_msg_id,
         mentions=checked.stored or None,
+        attachments=attachments,
     )
     await notify_mentioned(
         session, conversation=conversation, message=message, actor=actor, user_ids=checked.user_ids
@@ -220,11 +235,12 @@ async def do_send_visitor_message(
     conversation: Conversation,
     text: str,
     client_msg_id: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
 ) -> Message:
-    """A customer's message; it reopens a resolved conversation."""
+    """A customer's message (text, files or both); it reopens a resolved conversation."""
     if conversation.contact_id != actor.contact_id or conversation.inbox_id != actor.inbox_id:
         raise InvalidInput("Not your conversation.", code="not_your_conversation")
-    text = clean_text(text)
+    text = clean_text(text, allow_empty=bool(attachments))
     message = await append_message(
         session,
         conversation=conversation,
@@ -232,6 +248,7 @@ async def do_send_visitor_message(
         actor=actor,
         text=text,
         client_msg_id=client_msg_id,
+        attachments=attachments,
     )
     await notify_new_messages(session, [(message, conversation)])
     # append_message read the status under the row lock, so a concurrent message (another tab
@@ -314,6 +331,7 @@ async def do_append_incoming_batch(
                 last_seq=Conversation.last_seq + case(counts, value=Conversation.id),
                 last_activity_at=now,
                 last_message_preview=case(previews, value=Conversation.id),
+                last_message_attachment=None,
                 waiting_since=func.coalesce(Conversation.waiting_since, now),
             )
             .returning(
@@ -336,6 +354,7 @@ async def do_append_incoming_batch(
         set_committed_value(conversation, "last_seq", int(row.last_seq))
         set_committed_value(conversation, "last_activity_at", now)
         set_committed_value(conversation, "last_message_preview", previews[row.id])
+        set_committed_value(conversation, "last_message_attachment", None)
         set_committed_value(conversation, "waiting_since", row.waiting_since)
     all_fields: list[dict[str, Any]] = []
     for item in items:

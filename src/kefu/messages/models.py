@@ -49,14 +49,28 @@ class Message(Base):
 
 
 class Attachment(Base):
+    """A file on a message. Its bytes are in the configured storage under `storage_key` (never a
+    name a user chose); `public_id` and `access_key` make the customer's signed links
+    (kefu/attachments/links.py)."""
+
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(
         ForeignKey("messages.id", ondelete="CASCADE"), index=True
     )
+    # Denormalised from the message: access checks and a conversation's file list need no join.
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     file_name: Mapped[str] = mapped_column(String(255))
+    # The sniffed type (what the bytes are), never the one the client declared.
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     storage_key: Mapped[str] = mapped_column(String(255))
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    access_key: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

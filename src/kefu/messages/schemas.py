@@ -5,6 +5,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.attachments.schemas import (
+    AttachmentOut,
+    VisitorAttachmentOut,
+    attachment_out,
+    visitor_attachment_out,
+)
 from kefu.messages.models import Message
 from kefu.notifications.schemas import MAX_MENTIONS, MentionIn, MentionOut
 
@@ -16,15 +22,6 @@ class SenderOut(BaseModel):
     type: SenderType
     id: int | None
     name: str
-
-
-class AttachmentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    file_name: str
-    content_type: str
-    size: int
 
 
 class QuickReplyOut(BaseModel):
@@ -64,6 +61,7 @@ class VisitorMessageOut(BaseModel):
     client_msg_id: str | None
     created_at: datetime
     quick_replies: list[QuickReplyOut] = []
+    attachments: list[VisitorAttachmentOut] = []
 
 
 class MessageCreate(BaseModel):
@@ -106,7 +104,7 @@ def message_out(message: Message, *, contact_name: str) -> MessageOut:
         activity=message.activity,
         client_msg_id=message.client_msg_id,
         created_at=message.created_at,
-        attachments=[AttachmentOut.model_validate(a) for a in message.attachments],
+        attachments=[attachment_out(a) for a in message.attachments],
         quick_replies=_quick_replies(message),
         mentions=[MentionOut(**m) for m in message.mentions or ()],
     )
@@ -129,4 +127,5 @@ def visitor_message_out(message: Message) -> VisitorMessageOut:
         client_msg_id=None if is_agent else message.client_msg_id,
         created_at=message.created_at,
         quick_replies=_quick_replies(message),
+        attachments=[visitor_attachment_out(a) for a in message.attachments],
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.attachments.schemas import WidgetAttachmentsOut
 from kefu.conversations.schemas import PrechatIn, VisitorConversationOut
 from kefu.messages.schemas import VisitorMessageOut
 
@@ -31,6 +32,8 @@ class WidgetConfigOut(BaseModel):
     open_now: bool | None = None
     # Customers may ask for the conversation by email (an SMTP server is configured).
     transcript: bool = False
+    # Files the customer may send (None: none).
+    attachments: WidgetAttachmentsOut | None = None
 
 
 class WidgetMessageIn(BaseModel):

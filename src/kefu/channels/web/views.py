@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.attachments.schemas import widget_attachments
 from kefu.auth.dependencies import RuntimeDep, authenticate_visitor
 from kefu.auth.principals import VisitorPrincipal
 from kefu.bounds import BeforeSeqQuery, SeqQuery
@@ -83,6 +84,7 @@ async def widget_config(inbox_key: str, request: Request, runtime: RuntimeDep) -
         prechat=prechat,
         open_now=None if hours.always_open else is_open(hours, utcnow()),
         transcript=runtime.settings.email_enabled,
+        attachments=widget_attachments(inbox, hard_cap=runtime.settings.max_upload_bytes),
     )
 
 

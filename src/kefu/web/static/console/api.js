@@ -19,6 +19,11 @@ export function setCsrf(token) {
   csrfToken = token;
 }
 
+/** The CSRF token, for requests made without `request` (uploads with progress). */
+export function csrf() {
+  return csrfToken;
+}
+
 /** Called when a request comes back 401 (session expired elsewhere). */
 export function setUnauthorisedHandler(fn) {
   onUnauthorised = fn;
@@ -112,6 +117,10 @@ export const api = {
   deleteRule: (id) => request("DELETE", `/api/v1/routing/rules/${enc(id)}`),
   reorderRules: (ruleIds) => request("PUT", "/api/v1/routing/rules-order", { rule_ids: ruleIds }),
   slaBreaches: () => request("GET", "/api/v1/sla/breaches"),
+  // --- attachments (uploads go through views/attachments.js, for their progress) ---
+  attachmentSettings: (id) => request("GET", `/api/v1/inboxes/${enc(id)}/attachment-settings`),
+  updateAttachmentSettings: (id, body) =>
+    request("PUT", `/api/v1/inboxes/${enc(id)}/attachment-settings`, body),
   tokens: () => request("GET", "/api/v1/me/tokens"),
   createToken: (name) => request("POST", "/api/v1/me/tokens", { name }),
   deleteToken: (id) => request("DELETE", `/api/v1/me/tokens/${enc(id)}`),

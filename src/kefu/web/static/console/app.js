@@ -11,6 +11,7 @@ import { renderAgents } from "./views/agents.js";
 import { renderAttributes } from "./views/attributes.js";
 import { renderContacts } from "./views/contacts.js";
 import { Collision } from "./views/collision.js";
+import { renderAttachmentSettings } from "./views/attachment-settings.js";
 import { renderInboxes } from "./views/inboxes.js";
 import { ConversationList } from "./views/list.js";
 import { renderLogin } from "./views/login.js";
@@ -42,6 +43,11 @@ const PAGES = {
   inboxes: { render: (el) => renderInboxes(el, ctx), allowed: isAdmin },
   routing: {
     render: (el, arg) => renderRoutingSettings(el, ctx, Number(arg) || null),
+    allowed: isAdmin,
+    nav: "inboxes",
+  },
+  attachments: {
+    render: (el, arg) => renderAttachmentSettings(el, ctx, Number(arg) || null),
     allowed: isAdmin,
     nav: "inboxes",
   },

@@ -3,6 +3,7 @@
 
 import { CONTACTS_CATALOG } from "./i18n-contacts.js";
 import { NOTIFY_CATALOG } from "./i18n-notify.js";
+import { ATTACHMENTS_CATALOG } from "./i18n-attachments.js";
 import { ROUTING_CATALOG } from "./i18n-routing.js";
 import { SURVEYS_CATALOG } from "./i18n-surveys.js";
 
@@ -283,6 +284,7 @@ for (const [lang, entries] of Object.entries(ROUTING_CATALOG)) Object.assign(CAT
 for (const [lang, entries] of Object.entries(SURVEYS_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(CONTACTS_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(NOTIFY_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(ATTACHMENTS_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

@@ -35,7 +35,7 @@
       csat: "請為這次的服務評分", nps: "您有多大可能向親友推薦我們?", of: "{n} 分(滿分 {m})",
       lo5: "非常不滿意", hi5: "非常滿意", lo10: "不可能", hi10: "非常可能",
       comment: "想說些什麼嗎?(選填)", rate: "送出評分", thanks: "感謝您的回饋!",
-      mail: "寄送對話紀錄到我的 Email", sent: "已寄到 {e}"
+      mail: "寄送對話紀錄到我的 Email", sent: "已寄到 {e}", attach: "傳送檔案", big: "檔案太大"
     },
     en: {
       open: "Open chat", close: "Close", title: "Chat", message: "Message",
@@ -54,7 +54,8 @@
       nps: "How likely are you to recommend us to a friend or colleague?", of: "{n} out of {m}",
       lo5: "Very dissatisfied", hi5: "Very satisfied", lo10: "Not likely", hi10: "Very likely",
       comment: "Anything to add? (optional)", rate: "Send rating", thanks: "Thank you for your feedback!",
-      mail: "Email me this conversation", sent: "Sent to {e}"
+      mail: "Email me this conversation", sent: "Sent to {e}",
+      attach: "Send a file", big: "The file is too large"
     }
   };
   function pickLocale() {
@@ -141,6 +142,12 @@
     ".v textarea{min-height:0}.v>button{justify-self:end;background:var(--c);color:var(--f);" +
     "border:0;border-radius:8px;padding:6px 12px;cursor:pointer}" +
     ".v input{flex:1;border:1px solid #d0d7de;border-radius:8px;padding:5px 8px}" +
+    ".d,.o{display:block;margin-top:4px;max-width:100%}" +
+    ".d img{display:block;max-width:100%;height:auto;max-height:240px;object-fit:contain;" +
+    "border-radius:10px}.o{padding:6px 10px;border:1px solid #d0d7de;border-radius:10px;" +
+    "background:#fff;color:#1f2328;overflow-wrap:anywhere}" +
+    "form .u{background:none;color:#57606a;padding:0 2px}.u svg{width:22px;height:22px;" +
+    "fill:currentColor}" +
     "@media (max-width:479px){.p{inset:0;width:auto;height:auto;max-height:none;" +
     "border-radius:0}.o .l{display:none}}";
 
@@ -201,6 +208,13 @@
   mailBtn.hidden = true;
   var canMail = false;
   var form = panel.appendChild(h("form"));
+  // Files (shown once the visitor has a token, if the inbox takes them): see sendFiles.
+  var att = null;
+  var upBtn = form.appendChild(
+    attrs(h("button", "u"), { type: "button", "aria-label": T.attach, title: T.attach })
+  );
+  var upIn = form.appendChild(attrs(h("input"), { type: "file", multiple: "" }));
+  upIn.hidden = upBtn.hidden = true;
   var ta = form.appendChild(
     attrs(h("textarea"), {
       "aria-label": T.message, placeholder: T.placeholder, rows: "1", maxlength: "10000"
@@ -212,14 +226,17 @@
       type: "button", "aria-label": T.open, "aria-expanded": "false", "aria-controls": "p"
     })
   );
-  var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  attrs(svg, { viewBox: "0 0 24 24", "aria-hidden": "true" });
-  var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 " +
+  function icon(el, d) {
+    var NS = "http://www.w3.org/2000/svg";
+    var svg = attrs(document.createElementNS(NS, "svg"), { viewBox: "0 0 24 24", "aria-hidden": "true" });
+    svg.appendChild(document.createElementNS(NS, "path")).setAttribute("d", d);
+    el.appendChild(svg);
+  }
+  icon(launcher, "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 " +
     "2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 " +
     "0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z");
-  svg.appendChild(path);
-  launcher.appendChild(svg);
+  icon(upBtn, "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 " +
+    "2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z");
   var badge = launcher.appendChild(attrs(h("span", "b"), { "aria-hidden": "true" }));
   badge.hidden = true;
   var receipt = h("span", null, T.read);
@@ -254,11 +271,28 @@
   }
   function toBottom() { log.scrollTop = log.scrollHeight; }
 
-  function makeItem(me, name, text, at) {
+  function makeItem(me, name, text, at, files) {
     var it = { me: me, seq: null, el: h("div", me ? "m me" : "m") };
     // Automatic replies have no sender name: the inbox's (.z: set again on config).
     if (!me) it.el.appendChild(h("div", name ? "n" : "n z", name || inboxName));
-    it.el.appendChild(h("div", "t", text)); // textContent: customer and agent text is never HTML
+    files = files || [];
+    // textContent: customer and agent text is never HTML
+    if (text || !files.length) it.el.appendChild(h("div", "t", text));
+    // Images inline (raster only: the server never serves anything else inline), other files as
+    // download links; `url` is a signed link relative to kefu's origin.
+    files.forEach(function (a) {
+      var l = it.el.appendChild(
+        attrs(h("a", a.kind === "image" ? "d" : "o"), { href: BASE + a.url, target: "_blank", rel: "noopener" })
+      );
+      if (a.kind === "image") {
+        var img = l.appendChild(attrs(h("img"), { src: BASE + a.url, alt: a.file_name }));
+        if (a.width) attrs(img, { width: a.width, height: a.height });
+      } else {
+        var n = a.size;
+        l.textContent = a.file_name + " · " +
+          (n >> 20 ? (n / 1048576).toFixed(1) + " MB" : Math.ceil(n / 1024) + " KB");
+      }
+    });
     var info = it.el.appendChild(h("div", "i"));
     it.time = info.appendChild(h("span", null, stamp(at)));
     it.state = info.appendChild(h("span"));
@@ -294,7 +328,7 @@
     var me = m.kind === "incoming";
     var it = m.client_msg_id && byCmid[m.client_msg_id];
     if (!it) {
-      it = makeItem(me, m.sender && m.sender.name, m.text, m.created_at);
+      it = makeItem(me, m.sender && m.sender.name, m.text, m.created_at, m.attachments);
       if (m.client_msg_id) byCmid[m.client_msg_id] = it;
     }
     setSeq(it, m.seq, m.created_at);
@@ -442,13 +476,14 @@
   // ---- HTTP ----
   function api(method, path, body, anonymous) {
     var headers = {};
-    if (body) headers["Content-Type"] = "application/json";
+    var raw = body instanceof FormData; // a file upload: the browser sets the multipart type
+    if (body && !raw) headers["Content-Type"] = "application/json";
     // Config goes without the token: a header-free GET needs no CORS preflight.
     if (st.t && !anonymous) headers["X-Kefu-Visitor"] = st.t;
     return fetch(API + path, {
       method: method,
       headers: headers,
-      body: body ? JSON.stringify(body) : undefined,
+      body: raw ? body : body ? JSON.stringify(body) : undefined,
       credentials: "omit"
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (j) {
@@ -779,6 +814,46 @@
     pump();
   }
 
+  // ---- files: one message per choice, over HTTP (not queued offline: a failure says why) ----
+  function sendFiles(files) {
+    var fd = new FormData();
+    var big = 0;
+    files.slice(0, att.max_files).forEach(function (f) {
+      fd.append("files", f);
+      if (f.size > att.max_bytes) big = 1;
+    });
+    fd.append("client_msg_id", uid());
+    var it = makeItem(true, null, files.map(function (f) { return f.name; }).join(", "));
+    it.el.classList.add("q");
+    it.state.textContent = T.sending;
+    place(it);
+    toBottom();
+    function fail(e) {
+      it.state.className = "e";
+      it.state.textContent = e.status ? e.message : T.error;
+    }
+    if (big) return fail({ status: 1, message: T.big });
+    api("POST", "/attachments", fd).then(function (r) {
+      items.splice(items.indexOf(it), 1);
+      it.el.remove();
+      if (r.conversation.id !== st.c) {
+        // The last conversation was closed for good: this one is new.
+        st.c = r.conversation.id;
+        save();
+        clearMessages();
+        loadSession();
+      }
+      upsert(r.message);
+      connect();
+    }, fail);
+  }
+  upBtn.onclick = function () { upIn.click(); };
+  upIn.onchange = function () {
+    var files = Array.prototype.slice.call(upIn.files);
+    upIn.value = "";
+    if (files.length) sendFiles(files);
+  };
+
   // ---- typing and read marks from the visitor ----
   var typingOn = false;
   var typingAt = 0;
@@ -891,6 +966,7 @@
         root.querySelectorAll(".z").forEach(function (e) { e.textContent = inboxName; });
         if (c.prechat) buildPre(c.prechat);
         canMail = !!c.transcript;
+        if ((att = c.attachments)) upIn.accept = att.types.concat(att.extensions).join();
         syncPre();
         greetText.textContent = c.greeting || "";
         greetEl.hidden = !c.greeting;
@@ -939,6 +1015,7 @@
   }
   function syncPre() {
     mailBtn.hidden = !canMail || !st.c;
+    upBtn.hidden = !att || !st.t;
     preEl.hidden = !preCfg || !!st.c || st.q.some(function (p) { return p.pre; });
   }
 

@@ -9,11 +9,12 @@ const TYPING_EVERY_MS = 3000;
 const TYPING_IDLE_MS = 5000;
 
 export class Composer {
-  constructor({ onSend, onTyping, mentions = null, self = () => null }) {
+  constructor({ onSend, onTyping, mentions = null, self = () => null, tray = null }) {
     this.onSend = onSend;
     this.onTyping = onTyping;
     this.mentions = mentions; // () => the conversation's @mention candidates (notes only)
     this.self = self; // the signed-in agent's id (not offered for mentions)
+    this.tray = tray; // files (views/attachments.js)
     this.private = false;
     this.typingSentAt = 0;
     this.typingOn = false;
@@ -58,9 +59,11 @@ export class Composer {
       h(
         "div",
         { class: "composer-foot" },
+        this.tray ? this.tray.view() : null,
         h("button", { type: "submit", class: "btn btn-primary", text: t("composer.send") }),
       ),
     );
+    if (this.tray) this.tray.attachTo(this.el, this.input);
     return this.el;
   }
 
@@ -94,12 +97,22 @@ export class Composer {
 
   submit() {
     const text = this.input.value.trim();
+    if (this.tray && this.tray.files.length) return this.sendFiles(text);
     if (!text) return;
     this.stopTyping();
     this.input.value = "";
     const mentions = this.picker && this.private ? this.picker.collect(text) : [];
     if (this.picker) this.picker.reset();
     this.onSend(text, this.private, mentions);
+    this.input.focus();
+  }
+
+  /** Files (and the text with them) go as one message over HTTP; the text comes back on failure. */
+  async sendFiles(text) {
+    this.stopTyping();
+    this.input.value = "";
+    const sent = await this.tray.send(text, this.private);
+    if (!sent && !this.input.value) this.input.value = text;
     this.input.focus();
   }
 

@@ -49,6 +49,12 @@ export async function renderInboxes(container, ctx, editingId = null) {
             "aria-label": `${t("routing.title")}: ${inbox.name}`,
             text: t("routing.title"),
           }),
+          h("a", {
+            class: "btn btn-ghost",
+            href: `#/attachments/${inbox.id}`,
+            "aria-label": `${t("attachSettings.link")}: ${inbox.name}`,
+            text: t("attachSettings.link"),
+          }),
           h("button", {
             type: "button",
             class: "btn btn-ghost",

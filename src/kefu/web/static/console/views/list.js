@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { contactName, guard, h, mount, relativeTime } from "../dom.js";
 import { t } from "../i18n.js";
+import { previewOf, previewText } from "./attachments.js";
 import { priorityPill } from "./queue.js";
 
 const ASSIGNEE_FILTERS = ["mine", "participating", "unassigned", "all"];
@@ -169,7 +170,7 @@ export class ConversationList {
     conv.last_seq = frame.seq;
     conv.last_activity_at = message.created_at;
     if (message.kind === "incoming" || message.kind === "outgoing") {
-      conv.last_message_preview = message.text;
+      Object.assign(conv, previewOf(message));
     }
     if (message.kind === "incoming" && !isOpen) conv.unread_count = (conv.unread_count || 0) + 1;
     this.render();
@@ -229,7 +230,7 @@ export class ConversationList {
           h(
             "span",
             { class: "conv-bottom" },
-            h("span", { class: "conv-preview", text: conv.last_message_preview || "—" }),
+            h("span", { class: "conv-preview", text: previewText(conv) || "—" }),
             unread
               ? h("span", {
                   class: "badge",

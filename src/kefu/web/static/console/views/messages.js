@@ -6,6 +6,7 @@ import { clockTime, contactName, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { surveyActivityText } from "./surveys.js";
 import { contactActivityText } from "./attributes.js";
+import { attachmentsView } from "./attachments.js";
 
 const priorityName = (p) => (p ? t(`priority.${p}`) : "");
 
@@ -129,9 +130,7 @@ export function messageView(message, { conversation, pendingState = null }) {
       }),
     );
   }
-  const attachments = (message.attachments || []).map((a) =>
-    h("span", { class: "attachment", text: a.file_name }),
-  );
+  const attachments = attachmentsView(message);
   const quick = (message.quick_replies || []).length
     ? h(
         "ul",

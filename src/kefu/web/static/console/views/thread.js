@@ -5,6 +5,7 @@ import { api, request } from "../api.js";
 import { contactName, guard, h, mount, toast, uuid } from "../dom.js";
 import { t } from "../i18n.js";
 import { coalesce } from "../live.js";
+import { AttachmentTray } from "./attachments.js";
 import { Composer } from "./composer.js";
 import { actionsView, detailsView, tagChips } from "./details.js";
 import { FollowUp } from "./followup.js";
@@ -32,6 +33,11 @@ export class Thread {
       onTyping: (on, isPrivate) =>
         this.conv &&
         ctx.socket.send({ type: "typing", conversation_id: this.conv.id, on, private: isPrivate }),
+      tray: new AttachmentTray({
+        conversation: () => this.conv,
+        onSent: (message) =>
+          this.messageCreated({ conversation_id: message.conversation_id, seq: message.seq, message }),
+      }),
     });
     this.el = h("div", { class: "thread-wrap" });
     this.followUp = new FollowUp(ctx); // schedule, export, rating (views/followup.js)

@@ -1,0 +1,2 @@
+"""Files on messages: per-inbox limits, content checks, storage, signed links. See
+docs/attachments.md."""
