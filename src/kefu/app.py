@@ -15,10 +15,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu import __version__
 from kefu.audit import views as audit_views
+from kefu.canned import views as canned_views
 from kefu.channels.web import views as widget_views
 from kefu.channels.web.cors import WidgetCORSMiddleware
 from kefu.config import Settings
 from kefu.conversations import views as conversation_views
+from kefu.conversations import workflow_views
 from kefu.errors import KefuError, RateLimited
 from kefu.i18n import pick_locale, translate
 from kefu.inboxes import views as inbox_views
@@ -26,6 +28,7 @@ from kefu.limits import BodySizeLimitMiddleware
 from kefu.realtime import endpoints as realtime_endpoints
 from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
+from kefu.tags import views as tag_views
 from kefu.teams import views as team_views
 from kefu.users import views as user_views
 from kefu.web import pages
@@ -118,6 +121,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         widget_views,
         routing_views,
         audit_views,
+        workflow_views,
+        tag_views,
+        canned_views,
     ):
         app.include_router(module.router)
     app.include_router(realtime_endpoints.router)

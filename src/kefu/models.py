@@ -1,12 +1,14 @@
 """Imports every table so that Base.metadata is complete (for Alembic and tests)."""
 
 from kefu.audit.models import AuditEntry
+from kefu.canned.models import CannedResponse
 from kefu.contacts.models import Contact, ContactIdentity
 from kefu.conversations.models import Conversation, ConversationRead
 from kefu.db import Base
 from kefu.inboxes.models import Inbox, InboxMember
 from kefu.messages.models import Attachment, Message
 from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
+from kefu.tags.models import ConversationTag, Tag
 from kefu.teams.models import Team, TeamMember
 from kefu.users.models import ApiToken, User
 
@@ -17,16 +19,19 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Base",
+    "CannedResponse",
     "Contact",
     "ContactIdentity",
     "Conversation",
     "ConversationRead",
+    "ConversationTag",
     "Inbox",
     "InboxMember",
     "Message",
     "QueueCounter",
     "RoutingRule",
     "SlaBreach",
+    "Tag",
     "Team",
     "TeamMember",
     "User",

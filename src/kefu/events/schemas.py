@@ -119,6 +119,10 @@ class SlaBreached(_Strict):
     due_at: str
 
 
+class TagsChanged(_Strict):
+    type: Literal["tags.changed"]
+
+
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: AgentMessageCreated,
     types.CONVERSATION_CREATED: AgentConversationChanged,
@@ -129,6 +133,7 @@ AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.AGENT_UPDATED: AgentUpdated,
     types.QUEUE_UPDATED: AgentQueueUpdated,
     types.SLA_BREACHED: SlaBreached,
+    types.TAGS_CHANGED: TagsChanged,
 }
 CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: ContactMessageCreated,

@@ -18,6 +18,7 @@ INBOX_CHANGED = "inbox.changed"
 AGENT_UPDATED = "agent.updated"  # presence, capacity, skills: to every agent console
 QUEUE_UPDATED = "queue.updated"  # an inbox's queue moved: counts to agents, places to customers
 SLA_BREACHED = "sla.breached"
+TAGS_CHANGED = "tags.changed"  # the tag catalogue changed: consoles reload it
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from kefu.config import Settings
+from kefu.conversations.snooze import run_snooze_wakeups
 from kefu.db import Database
 from kefu.realtime.hub import Hub
 from kefu.routing.breaches import (
@@ -57,6 +58,7 @@ class Worker:
         await self._job("presence expiry", self._expire_presence)
         await self._job("next-response due times", self._fill_dues)
         await self._job("SLA breaches", self._breaches)
+        await self._job("snooze wake-ups", lambda: run_snooze_wakeups(self.db))
         await self._job("routing sweep", self.dispatcher.sweep)
 
     async def _job(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
