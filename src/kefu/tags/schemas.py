@@ -7,7 +7,7 @@ from kefu.tags.names import COLOUR_PATTERN
 
 # Names are checked by the actions (trimmed, then at most 50 characters), so that a long name
 # gets the tag's own error; this bound only keeps absurd bodies from being processed.
-RawName = Field(max_length=20_000)
+RAW_NAME_CHARS = 20_000
 
 
 class TagOut(BaseModel):
@@ -21,14 +21,14 @@ class TagOut(BaseModel):
 class TagCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = RawName
+    name: str = Field(max_length=RAW_NAME_CHARS)
     colour: str | None = Field(default=None, pattern=COLOUR_PATTERN)
 
 
 class TagUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = RawName
+    name: str | None = Field(default=None, max_length=RAW_NAME_CHARS)
     colour: str | None = Field(default=None, pattern=COLOUR_PATTERN)
 
 
