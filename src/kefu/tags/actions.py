@@ -79,6 +79,7 @@ async def ensure_tags(
             .on_conflict_do_nothing(index_elements=["key"])
         )
         found = await tags_by_key(session=session, keys=keys)
+        await _catalogue_changed(session)  # consoles learn the new names' colours
     return [found[k] for k in keys]
 
 

@@ -8,6 +8,7 @@ import { icon } from "./icons.js";
 import { Hub, Roster } from "./live.js";
 import { ConsoleSocket } from "./socket.js";
 import { renderAgents } from "./views/agents.js";
+import { renderCanned } from "./views/canned.js";
 import { renderInboxes } from "./views/inboxes.js";
 import { ConversationList } from "./views/list.js";
 import { renderLogin } from "./views/login.js";
@@ -17,6 +18,8 @@ import { renderProfile } from "./views/profile.js";
 import { renderQueue } from "./views/queue.js";
 import { renderRoutingSettings } from "./views/routing-settings.js";
 import { renderRules } from "./views/rules.js";
+import { tagStore } from "./views/tags.js";
+import { renderTags } from "./views/tags-admin.js";
 import { renderTeams } from "./views/teams.js";
 import { Thread } from "./views/thread.js";
 
@@ -38,6 +41,8 @@ const PAGES = {
     nav: "inboxes",
   },
   rules: { render: (el) => renderRules(el, ctx), allowed: isAdmin },
+  tags: { render: (el) => renderTags(el), allowed: isAdmin },
+  canned: { render: (el, arg) => renderCanned(el, ctx, Number(arg) || null), allowed: everyone },
   profile: { render: (el) => renderProfile(el, ctx), allowed: everyone },
 };
 
@@ -81,6 +86,13 @@ const ctx = {
 
 let connBadge = null;
 
+tagStore.onChange(() => {
+  // New tag names or colours: the list (filter, chips) and the open conversation redraw.
+  if (!ctx.me) return;
+  if (document.querySelector(".list-pane")) ctx.list.view();
+  ctx.thread.refreshMeta();
+});
+
 async function boot() {
   setUnauthorisedHandler(() => signedOut());
   try {
@@ -112,7 +124,7 @@ async function startSession(session) {
   ctx.socket = new ConsoleSocket({ onFrame, onOpen, onStatus });
   setLocale(session.user.locale); // before ctx.me: the shell is rendered below, once
   ctx.me = session.user;
-  await Promise.all([ctx.reloadMeta(), ctx.roster.load()]);
+  await Promise.all([ctx.reloadMeta(), ctx.roster.load(), tagStore.load()]);
   if (!location.hash || location.hash === "#/" || location.hash === "#") {
     history.replaceState(null, "", "#/conversations");
   }
@@ -180,6 +192,8 @@ function renderShell() {
       isAdmin() ? navLink("teams", t("nav.teams"), "team") : null,
       isAdmin() ? navLink("inboxes", t("nav.inboxes"), "inbox") : null,
       isAdmin() ? navLink("rules", t("nav.rules"), "rules") : null,
+      isAdmin() ? navLink("tags", t("nav.tags"), "tag") : null,
+      navLink("canned", t("nav.canned"), "canned"),
       navLink("profile", t("nav.profile"), "user"),
     ),
     h(
@@ -280,6 +294,11 @@ function onFrame(frame) {
     case "queue.updated":
       ctx.queueCounts.set(frame.inbox_id, frame.waiting);
       renderQueueBadge();
+      break;
+    case "tags.changed": // the catalogue: names and colours; renames reach the conversations
+      tagStore.scheduleLoad();
+      list.scheduleRefresh();
+      thread.refetch();
       break;
     case "sla.breached":
       thread.slaBreached(frame);

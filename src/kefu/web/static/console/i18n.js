@@ -2,6 +2,7 @@
 // The routing screens' strings live in i18n-routing.js and are merged in here.
 
 import { ROUTING_CATALOG } from "./i18n-routing.js";
+import { WORKFLOW_CATALOG } from "./i18n-workflow.js";
 
 const CATALOG = {
   en: {
@@ -261,6 +262,7 @@ const CATALOG = {
 };
 
 for (const [lang, entries] of Object.entries(ROUTING_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(WORKFLOW_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

@@ -15,6 +15,9 @@ export class Composer {
     this.typingSentAt = 0;
     this.typingOn = false;
     this.idleTimer = null;
+    // Add-ons (the "/" canned-response picker): mount(form, input), input(), keydown(event)
+    // -> true when they handled the key, blur().
+    this.addons = [];
   }
 
   view() {
@@ -33,8 +36,14 @@ export class Composer {
       rows: "3",
       placeholder: t(this.private ? "composer.notePlaceholder" : "composer.placeholder"),
       onkeydown: (event) => this.keydown(event),
-      oninput: () => this.typing(),
-      onblur: () => this.stopTyping(),
+      oninput: () => {
+        this.typing();
+        for (const addon of this.addons) addon.input();
+      },
+      onblur: () => {
+        this.stopTyping();
+        for (const addon of this.addons) addon.blur();
+      },
     });
     this.el = h(
       "form",
@@ -54,6 +63,7 @@ export class Composer {
         h("button", { type: "submit", class: "btn btn-primary", text: t("composer.send") }),
       ),
     );
+    for (const addon of this.addons) addon.mount(this.el, this.input);
     return this.el;
   }
 
@@ -69,6 +79,7 @@ export class Composer {
   }
 
   keydown(event) {
+    if (this.addons.some((addon) => addon.keydown(event))) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       this.submit();

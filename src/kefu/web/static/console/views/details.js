@@ -5,6 +5,8 @@ import { api } from "../api.js";
 import { clockTime, contactName, guard, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { selectOf } from "./forms.js";
+import { snoozeControl } from "./snooze.js";
+import { tagChip } from "./tags.js";
 import { isLead, openTransfer } from "./transfer.js";
 
 export const PRIORITIES = ["urgent", "high", "normal", "low"];
@@ -84,6 +86,7 @@ export function actionsView(ctx, conv, onChanged) {
       }),
     );
   }
+  buttons.push(snoozeControl(conv, apply));
   if (conv.status === "resolved") {
     buttons.push(
       h("button", {
@@ -130,7 +133,7 @@ export function tagChips(conv) {
   return h(
     "ul",
     { class: "chips tags", "aria-label": t("conv.tags") },
-    conv.tags.map((tag) => h("li", { class: "chip chip-tag", text: tag })),
+    conv.tags.map((tag) => tagChip(tag, "li")),
   );
 }
 

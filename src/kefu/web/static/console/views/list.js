@@ -4,15 +4,19 @@
 import { api } from "../api.js";
 import { contactName, guard, h, mount, relativeTime } from "../dom.js";
 import { t } from "../i18n.js";
+import { BulkSelection } from "./bulk.js";
 import { priorityPill } from "./queue.js";
+import { hasTag, tagChip, tagFilter } from "./tags.js";
 
 const ASSIGNEE_FILTERS = ["mine", "unassigned", "all"];
-const STATUSES = ["open", "pending", "resolved"];
+const STATUSES = ["open", "pending", "snoozed", "resolved"];
+const sameFilter = (a, b) => a.assignee === b.assignee && a.status === b.status && a.tag === b.tag;
 
 export class ConversationList {
   constructor(ctx) {
     this.ctx = ctx;
-    this.filter = { assignee: "all", status: "open" };
+    this.filter = { assignee: "all", status: "open", tag: null };
+    this.bulk = new BulkSelection(ctx, this);
     this.items = new Map(); // id -> conversation (with unread_count)
     this.nextCursor = null;
     this.loading = false;
@@ -64,8 +68,10 @@ export class ConversationList {
           h("label", { for: "status-filter", class: "sr-only", text: t("filter.status") }),
           status,
         ),
+        tagFilter(this.filter.tag, (tag) => this.setFilter({ tag })),
       ),
       tabs,
+      this.bulk.view(),
       h("div", { class: "list-scroll" }, this.status, this.ul, this.more),
     );
     this.render();
@@ -80,6 +86,7 @@ export class ConversationList {
 
   matches(conv) {
     if (conv.status !== this.filter.status) return false;
+    if (this.filter.tag && !hasTag(conv, this.filter.tag)) return false;
     if (this.filter.assignee === "mine") return !!conv.assignee && conv.assignee.id === this.ctx.me.id;
     if (this.filter.assignee === "unassigned") return !conv.assignee;
     return true;
@@ -93,7 +100,7 @@ export class ConversationList {
     if (!more) this.render();
     const page = await guard(api.conversations({ ...filter, cursor: more ? this.nextCursor : null }));
     this.loading = false;
-    if (!page || filter.assignee !== this.filter.assignee || filter.status !== this.filter.status) {
+    if (!page || !sameFilter(filter, this.filter)) {
       this.render();
       return;
     }
@@ -109,8 +116,7 @@ export class ConversationList {
     this.refreshTimer = setTimeout(async () => {
       const filter = { ...this.filter };
       const page = await guard(api.conversations(filter));
-      if (!page || filter.assignee !== this.filter.assignee || filter.status !== this.filter.status)
-        return;
+      if (!page || !sameFilter(filter, this.filter)) return;
       for (const conv of page.items) this.items.set(conv.id, conv);
       for (const [id, conv] of this.items) if (!this.matches(conv)) this.items.delete(id);
       if (this.items.size <= page.items.length) this.nextCursor = page.next_cursor;
@@ -179,7 +185,9 @@ export class ConversationList {
   // --- rendering ----------------------------------------------------------------------------
 
   render() {
-    const focusedId = document.activeElement?.closest?.(".conv-item")?.dataset.id;
+    const focused = document.activeElement?.closest?.(".conv-item, .conv-select");
+    const focusedId = focused?.dataset.id;
+    const focusedKind = focused?.classList.contains("conv-select") ? "conv-select" : "conv-item";
     const items = this.sorted();
     const currentId = this.ctx.currentId();
     mount(this.ul, items.map((conv) => this.item(conv, conv.id === currentId)));
@@ -189,14 +197,18 @@ export class ConversationList {
         ? t("list.empty")
         : "";
     this.more.hidden = !this.nextCursor;
-    if (focusedId) this.ul.querySelector(`.conv-item[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+    this.bulk.render();
+    if (focusedId) {
+      this.ul.querySelector(`.${focusedKind}[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+    }
   }
 
   item(conv, current) {
     const unread = conv.unread_count || 0;
     return h(
       "li",
-      {},
+      { class: "conv-row" },
+      this.bulk.checkbox(conv),
       h(
         "a",
         {
@@ -249,6 +261,6 @@ function flags(conv) {
     const text = t("conv.queueWaiting", { n: conv.queue_number });
     items.push(h("span", { class: "pill pill-queue", text }));
   }
-  for (const tag of conv.tags || []) items.push(h("span", { class: "chip chip-tag", text: tag }));
+  for (const tag of conv.tags || []) items.push(tagChip(tag));
   return items.length ? h("span", { class: "conv-flags" }, items) : null;
 }

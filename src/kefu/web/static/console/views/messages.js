@@ -4,6 +4,7 @@
 
 import { clockTime, contactName, h } from "../dom.js";
 import { t } from "../i18n.js";
+import { workflowActivityText } from "./workflow-activity.js";
 
 const priorityName = (p) => (p ? t(`priority.${p}`) : "");
 
@@ -40,6 +41,8 @@ function assignedText(activity) {
 
 export function activityText(activity) {
   if (!activity) return t("activity.unknown");
+  const workflow = workflowActivityText(activity);
+  if (workflow) return workflow;
   switch (activity.type) {
     case "assigned":
       return assignedText(activity);

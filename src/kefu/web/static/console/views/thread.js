@@ -6,9 +6,11 @@ import { contactName, guard, h, mount, toast, uuid } from "../dom.js";
 import { t } from "../i18n.js";
 import { coalesce } from "../live.js";
 import { Composer } from "./composer.js";
-import { actionsView, detailsView, tagChips } from "./details.js";
+import { cannedPicker } from "./canned-picker.js";
+import { actionsView, detailsView } from "./details.js";
 import { messageView } from "./messages.js";
 import { slaBadge, slaList } from "./sla.js";
+import { tagEditor } from "./tags.js";
 
 const TYPING_TTL_MS = 7000;
 const SLA_TICK_MS = 15000;
@@ -30,6 +32,7 @@ export class Thread {
         this.conv &&
         ctx.socket.send({ type: "typing", conversation_id: this.conv.id, on, private: isPrivate }),
     });
+    this.composer.addons.push(cannedPicker(() => ({ conv: this.conv, me: ctx.me, ctx })));
     this.el = h("div", { class: "thread-wrap" });
     this.breached = new Map(); // SLA kind -> due time (ms) reported breached, open conversation
     document.addEventListener("visibilitychange", () => this.markRead());
@@ -127,7 +130,7 @@ export class Thread {
         h("span", { class: `pill status-${conv.status}`, text: t(`status.${conv.status}`) }),
         h("span", { class: "sla-badge-slot" }),
       ),
-      tagChips(conv),
+      tagEditor(conv, (updated) => this.conversationUpdated(updated)),
       actionsView(this.ctx, conv, (updated) => this.conversationUpdated(updated)),
     );
     mount(this.side, detailsView(this.ctx, conv));
