@@ -155,6 +155,7 @@ async def test_hostile_canned_input(
         ({**good, "title": "   "}, "empty_title"),
         ({**good, "content": "  "}, "empty_message"),
         ({**good, "content": "a\u0000b"}, "bad_text"),
+        ({**good, "title": "a\u0000b"}, "bad_text"),
         ({**good, "content": "x" * 5001}, "invalid_input"),
         ({**good, "locale": "fr"}, "invalid_input"),
         ({**good, "scope": "global"}, "invalid_input"),
@@ -166,6 +167,8 @@ async def test_hostile_canned_input(
         assert response.status_code == 422, (body, response.text)
         assert response.json()["error"]["code"] == code, (body, response.text)
     assert (await mei.get(URL)).json() == []
+    nul = await mei.get(URL, params={"q": "a\x00"})
+    assert nul.status_code == 422 and nul.json()["error"]["code"] == "bad_text"
     # Content is stored as typed (HTML and template syntax included): the console renders it
     # as text and fills only the variables it knows.
     raw = "<b>{{contact.name}}</b> {{constructor.constructor('alert(1)')()}}"

@@ -130,6 +130,7 @@ async def test_hostile_tag_input_is_refused_and_nothing_is_stored(
         (agent.post(url, json={"add": [f"t{i}" for i in range(31)]}), 422, "invalid_input"),
         (admin.post("/api/v1/tags", json={"name": "x", "colour": "red"}), 422, "invalid_input"),
         (agent.get("/api/v1/conversations", params={"tag": "x" * 300}), 422, "tag_name_too_long"),
+        (agent.get("/api/v1/conversations", params={"tag": "a\x00b"}), 422, "bad_tag_name"),
     ]
     for request, status, code in cases:
         response = await request

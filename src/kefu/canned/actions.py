@@ -44,6 +44,8 @@ def clean_title(raw: str) -> str:
     title = " ".join(raw.split())
     if not title:
         raise InvalidInput("A canned response needs a title.", code="empty_title")
+    if any(unicodedata.category(ch) == "Cc" for ch in title):
+        raise InvalidInput("The title contains a control character.", code="bad_text")
     return title
 
 

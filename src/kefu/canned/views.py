@@ -10,6 +10,7 @@ from kefu.auth.dependencies import Agent, RuntimeDep
 from kefu.bounds import IdPath
 from kefu.canned import actions, queries
 from kefu.canned.schemas import CannedCreate, CannedOut, CannedUpdate, Locale, canned_out
+from kefu.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/canned-responses", tags=["canned responses"])
 
@@ -22,6 +23,8 @@ async def list_canned(
     q: Annotated[str | None, Query(max_length=200)] = None,
     locale: Locale | None = None,
 ) -> list[CannedOut]:
+    if q and "\x00" in q:  # PostgreSQL text cannot hold it: refuse rather than fail
+        raise InvalidInput("The search contains a NUL character.", code="bad_text")
     async with runtime.db.read() as session:
         items = await queries.list_canned(
             session=session,

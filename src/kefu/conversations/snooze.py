@@ -113,7 +113,9 @@ async def _after_wake(
     inbox = await session.get(Inbox, conversation.inbox_id)
     assert inbox is not None
     settings, hours = inbox_clock(inbox)
-    if conversation.assignee_id is None:
+    if conversation.routing_state != "routed":  # snoozed before its routing step ran
+        request_routing_on_commit(session, conversation.inbox_id, conversation.id)
+    elif conversation.assignee_id is None:
         await enqueue(session, conversation=conversation, inbox=inbox, hours=hours)
     elif settings.on_agent_offline == "requeue" and not await _assignee_online(
         session, conversation.assignee_id

@@ -59,6 +59,8 @@ def _tag_filter(tags: list[str] | None) -> list[str]:
         raise InvalidInput(
             "A tag name has at most 50 characters.", code="tag_name_too_long", max=MAX_NAME_CHARS
         )
+    if any(ord(ch) < 32 for n in names for ch in n):
+        raise InvalidInput("A tag name cannot contain control characters.", code="bad_tag_name")
     return [n for n in names if n]
 
 

@@ -125,6 +125,8 @@ async def do_route_conversation(session: AsyncSession, *, conversation_id: int) 
     if conversation.status == "resolved":
         conversation.routing_state = "routed"
         return False
+    if conversation.status == "snoozed":
+        return False  # routed when it wakes (conversations/snooze.py)
     inbox = await session.get(Inbox, conversation.inbox_id)
     assert inbox is not None
     settings, hours = inbox_clock(inbox)
