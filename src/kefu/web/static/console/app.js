@@ -86,11 +86,16 @@ const ctx = {
 
 let connBadge = null;
 
-tagStore.onChange(() => {
-  // New tag names or colours: the list (filter, chips) and the open conversation redraw.
+tagStore.onChange((renamed) => {
+  // New tag names or colours: the list (filter, chips) and the open conversation redraw; after
+  // a rename or delete the conversations' own tag lists changed: fetch them again.
   if (!ctx.me) return;
   if (document.querySelector(".list-pane")) ctx.list.view();
   ctx.thread.refreshMeta();
+  if (renamed) {
+    ctx.list.scheduleRefresh();
+    ctx.thread.refetch();
+  }
 });
 
 async function boot() {
@@ -295,10 +300,8 @@ function onFrame(frame) {
       ctx.queueCounts.set(frame.inbox_id, frame.waiting);
       renderQueueBadge();
       break;
-    case "tags.changed": // the catalogue: names and colours; renames reach the conversations
+    case "tags.changed": // the catalogue: names and colours (see tagStore.onChange above)
       tagStore.scheduleLoad();
-      list.scheduleRefresh();
-      thread.refetch();
       break;
     case "sla.breached":
       thread.slaBreached(frame);

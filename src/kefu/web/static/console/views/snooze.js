@@ -48,7 +48,9 @@ export function snoozeControl(conv, apply) {
       }),
     );
   }
-  const menu = h("details", { class: "snooze-menu" });
+  // A live redraw of the header keeps an open menu open.
+  const wasOpen = !!document.querySelector(`.snooze-menu[open][data-conversation="${conv.id}"]`);
+  const menu = h("details", { class: "snooze-menu", "data-conversation": String(conv.id), open: wasOpen });
   const choose = (until) => {
     menu.open = false;
     apply(workflowApi.snooze(conv.id, until ? until.toISOString() : null));

@@ -20,9 +20,12 @@ class TagStore {
   async load() {
     const tags = await guard(workflowApi.tags());
     if (!tags) return;
+    // A name that left the catalogue was renamed or deleted: conversations carrying it changed.
+    const names = new Set(tags.map((tag) => tag.name));
+    const renamed = this.tags.some((tag) => !names.has(tag.name));
     this.tags = tags;
     this.byKey = new Map(tags.map((tag) => [tagKey(tag.name), tag]));
-    for (const fn of this.listeners) fn();
+    for (const fn of this.listeners) fn(renamed);
   }
 
   /** After `tags.changed`: one reload for a burst of changes. */
@@ -75,7 +78,16 @@ export function tagSuggestions(id) {
 export function tagEditor(conv, onChanged) {
   const change = async (body) => {
     const updated = await guard(workflowApi.changeTags(conv.id, body));
-    if (updated) onChanged(updated);
+    if (updated) {
+      if (body.add) {
+        // Done: the redrawn header must not carry the name over (the field on screen may be
+        // a newer one, if a live update redrew the header meanwhile).
+        const current = document.getElementById("tag-input") || input;
+        current.value = "";
+        current.hidden = true;
+      }
+      onChanged(updated);
+    }
     return updated;
   };
   const chips = (conv.tags || []).map((name) =>
@@ -111,7 +123,9 @@ export function tagEditor(conv, onChanged) {
       }
     },
   });
+  keepTyping(input, conv.id);
   const add = h("button", {
+    hidden: !input.hidden,
     type: "button",
     class: "btn btn-ghost btn-small tag-add",
     "data-action": "add-tag",
@@ -130,6 +144,28 @@ export function tagEditor(conv, onChanged) {
     input,
     tagSuggestions("tag-suggestions"),
   );
+}
+
+/**
+ * Live updates redraw the header (another agent's change, routing, SLA): carry a half-typed tag
+ * name, and the focus, over to the new field. Called while the old field is still on screen.
+ */
+function keepTyping(input, conversationId) {
+  const old = document.getElementById("tag-input");
+  if (!old || old.hidden || old.dataset.conversation !== String(conversationId)) {
+    input.dataset.conversation = String(conversationId);
+    return;
+  }
+  input.dataset.conversation = String(conversationId);
+  input.hidden = false;
+  input.value = old.value;
+  if (document.activeElement === old) {
+    const [start, end] = [old.selectionStart, old.selectionEnd];
+    queueMicrotask(() => {
+      input.focus();
+      input.setSelectionRange(start, end);
+    });
+  }
 }
 
 /** The list's tag filter: a <select> of the catalogue ("" = all tags). */
