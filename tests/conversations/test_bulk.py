@@ -98,6 +98,12 @@ async def test_bulk_changes_report_each_item_and_leave_foreign_ones_alone(
     assert kinds == ["tags_changed", "assigned", "snoozed", "status_changed"]
     third = (await agent.get(f"/api/v1/conversations/{mine[2]}")).json()
     assert third["status"] == "open" and third["priority"] == "urgent"
+    assert (await activities(agent, mine[2]))[-1] == {
+        "type": "priority_changed",
+        "from": "normal",
+        "to": "urgent",
+        "by": workspace.agent.name,
+    }
 
     untouched = (await admin.get(f"/api/v1/conversations/{foreign}")).json()
     assert untouched["tags"] == [] and untouched["assignee"] is None

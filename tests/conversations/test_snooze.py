@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import event as sa_event
 from sqlalchemy import update
 
 from kefu.auth.principals import VisitorPrincipal
@@ -148,6 +149,22 @@ async def test_customer_message_wakes_a_snoozed_conversation_on_both_paths(
         client_msg_id="b-2",
     )
     assert created and conversation.status == "open"
+    # Now open again, the next socket message takes the batch's fast path, in the same three
+    # statements as before snooze existed (no query was added for it).
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            statements.append(statement.split()[0].upper())
+
+    engine = runtime.db.engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        async with runtime.db.write() as session:
+            await do_append_incoming_batch(session, [IncomingItem(visitor, conv_id, "ok", "b-3")])
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    assert statements == ["SELECT", "UPDATE", "INSERT"], statements
     fresh = (await agent.get(base)).json()
     assert fresh["status"] == "open" and fresh["assignee"]["id"] == workspace.agent.id
     lines = await activities(agent, conv_id)

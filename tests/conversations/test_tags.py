@@ -104,6 +104,7 @@ async def test_agents_tag_conversations_and_the_catalogue_follows(
     assert await tag_rows(runtime) == (2, 1)
     changed = capture_events.of_type(types.TAGS_CHANGED)
     assert changed and workspace.agent.id in (changed[-1].user_ids or ())
+    assert changed[-1].agent == {"type": "tags.changed"}  # nothing about any conversation
     for event in capture_events.events:
         validate_payload(event.type, event.agent, audience="agent")
     await admin.aclose()
