@@ -87,15 +87,11 @@ const ctx = {
 let connBadge = null;
 
 tagStore.onChange((renamed) => {
-  // New tag names or colours: the list (filter, chips) and the open conversation redraw; after
-  // a rename or delete the conversations' own tag lists changed: fetch them again.
-  if (!ctx.me) return;
-  if (document.querySelector(".list-pane")) ctx.list.view();
-  ctx.thread.refreshMeta();
-  if (renamed) {
-    ctx.list.scheduleRefresh();
-    ctx.thread.refetch();
-  }
+  // Colours are repainted in place (views/tags.js); after a rename or delete the conversations'
+  // own tag lists changed: fetch them again.
+  if (!ctx.me || !renamed) return;
+  ctx.list.scheduleRefresh();
+  ctx.thread.refetch();
 });
 
 async function boot() {

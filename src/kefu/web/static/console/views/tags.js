@@ -3,7 +3,7 @@
 // and the list's tag filter. Tag names are customer-facing data: always set as text.
 
 import { workflowApi } from "../api-workflow.js";
-import { guard, h } from "../dom.js";
+import { guard, h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 
 /** "VIP", "vip" and "ＶＩＰ" are one tag (the server folds names the same way). */
@@ -25,6 +25,7 @@ class TagStore {
     const renamed = this.tags.some((tag) => !names.has(tag.name));
     this.tags = tags;
     this.byKey = new Map(tags.map((tag) => [tagKey(tag.name), tag]));
+    repaint();
     for (const fn of this.listeners) fn(renamed);
   }
 
@@ -53,25 +54,44 @@ function readsDark(hex) {
   return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4;
 }
 
-/** A coloured chip (`tag` is "span" or "li"); extra children (a remove button) after the name. */
-export function tagChip(name, tag = "span", ...extra) {
-  const colour = tagStore.colour(name);
-  const chip = h(tag, { class: "chip chip-tag", "data-tag": name }, h("span", { text: name }), extra);
+function paint(chip) {
+  const colour = tagStore.colour(chip.dataset.tag);
+  chip.classList.remove("is-coloured", "on-light", "on-dark");
+  chip.style.removeProperty("--tag-colour");
   if (colour && /^#[0-9a-f]{6}$/i.test(colour)) {
     // CSSOM, not a style attribute: the console's CSP forbids inline style attributes.
     chip.style.setProperty("--tag-colour", colour);
     chip.classList.add("is-coloured", readsDark(colour) ? "on-light" : "on-dark");
   }
+}
+
+const suggestionOptions = () => tagStore.tags.map((tag) => h("option", { value: tag.name }));
+
+/**
+ * The catalogue changed: colour the chips on screen, refresh the suggestions and the list's
+ * filter, in place (redrawing the views would disturb what the agent is doing).
+ */
+function repaint() {
+  for (const chip of document.querySelectorAll(".chip-tag[data-tag]")) paint(chip);
+  for (const list of document.querySelectorAll("datalist.tag-names")) mount(list, suggestionOptions());
+  const select = document.getElementById("tag-filter");
+  if (select) {
+    const value = select.value;
+    mount(select, filterOptions(value || null));
+    select.value = value;
+  }
+}
+
+/** A coloured chip (`tag` is "span" or "li"); extra children (a remove button) after the name. */
+export function tagChip(name, tag = "span", ...extra) {
+  const chip = h(tag, { class: "chip chip-tag", "data-tag": name }, h("span", { text: name }), extra);
+  paint(chip);
   return chip;
 }
 
 /** A <datalist> of the catalogue's names, for inputs that add tags. */
 export function tagSuggestions(id) {
-  return h(
-    "datalist",
-    { id },
-    tagStore.tags.map((tag) => h("option", { value: tag.name })),
-  );
+  return h("datalist", { id, class: "tag-names" }, suggestionOptions());
 }
 
 /** The header's tag editor: chips with × and an "Add tag" field (new names join the catalogue). */
@@ -168,15 +188,21 @@ function keepTyping(input, conversationId) {
   }
 }
 
+function filterOptions(value) {
+  return [
+    h("option", { value: "", selected: !value }, t("tags.any")),
+    tagStore.tags.map((tag) =>
+      h("option", { value: tag.name, selected: !!value && tagKey(value) === tagKey(tag.name) }, tag.name),
+    ),
+  ];
+}
+
 /** The list's tag filter: a <select> of the catalogue ("" = all tags). */
 export function tagFilter(value, onChange) {
   const select = h(
     "select",
     { id: "tag-filter", onchange: () => onChange(select.value || null) },
-    h("option", { value: "", selected: !value }, t("tags.any")),
-    tagStore.tags.map((tag) =>
-      h("option", { value: tag.name, selected: !!value && tagKey(value) === tagKey(tag.name) }, tag.name),
-    ),
+    filterOptions(value),
   );
   return h(
     "div",
