@@ -105,6 +105,7 @@ def test_tag_snooze_and_canned_response(kefu_server: KefuServer, browser: Browse
         item = conversation_item(page, expected)
         expect(item).to_be_visible()
         expect(item.locator(".chip-tag", has_text=XSS_TAG)).to_be_visible()
+        expect(item.locator(".status-snoozed")).to_contain_text("Snoozed until")
         page.locator(f".conv-select[data-id='{item.get_attribute('data-id')}']").check()
         expect(page.locator(".bulk-all")).to_contain_text("1 selected")
         page.locator("[data-bulk=resolve]").click()

@@ -6,6 +6,7 @@ import { contactName, guard, h, mount, relativeTime } from "../dom.js";
 import { t } from "../i18n.js";
 import { BulkSelection } from "./bulk.js";
 import { priorityPill } from "./queue.js";
+import { snoozedText } from "./snooze.js";
 import { hasTag, tagChip, tagFilter } from "./tags.js";
 
 const ASSIGNEE_FILTERS = ["mine", "unassigned", "all"];
@@ -261,6 +262,7 @@ function flags(conv) {
     const text = t("conv.queueWaiting", { n: conv.queue_number });
     items.push(h("span", { class: "pill pill-queue", text }));
   }
+  if (conv.status === "snoozed") items.push(h("span", { class: "pill status-snoozed", text: snoozedText(conv) }));
   for (const tag of conv.tags || []) items.push(tagChip(tag));
   return items.length ? h("span", { class: "conv-flags" }, items) : null;
 }
