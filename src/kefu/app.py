@@ -17,11 +17,13 @@ from kefu import __version__
 from kefu.attachments import views as attachment_views
 from kefu.attributes import views as attribute_views
 from kefu.audit import views as audit_views
+from kefu.canned import views as canned_views
 from kefu.channels.web import views as widget_views
 from kefu.channels.web.cors import WidgetCORSMiddleware
 from kefu.config import Settings
 from kefu.contacts import views as contact_views
 from kefu.conversations import views as conversation_views
+from kefu.conversations import workflow_views
 from kefu.errors import KefuError, RateLimited
 from kefu.i18n import pick_locale, translate
 from kefu.identity import views as identity_views
@@ -33,6 +35,7 @@ from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
 from kefu.scheduled import views as scheduled_views
 from kefu.surveys import views as survey_views
+from kefu.tags import views as tag_views
 from kefu.teams import views as team_views
 from kefu.transcripts import views as transcript_views
 from kefu.users import views as user_views
@@ -131,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         identity_views,
         notification_views,
         attachment_views,
+        workflow_views,
+        tag_views,
+        canned_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

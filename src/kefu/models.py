@@ -2,6 +2,7 @@
 
 from kefu.attributes.models import AttributeDefinition
 from kefu.audit.models import AuditEntry
+from kefu.canned.models import CannedResponse
 from kefu.contacts.models import Contact, ContactActivity, ContactIdentity, ContactNote
 from kefu.conversations.models import Conversation, ConversationRead
 from kefu.db import Base
@@ -13,6 +14,7 @@ from kefu.outbox.models import OutboxJob
 from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
 from kefu.scheduled.models import ScheduledMessage
 from kefu.surveys.models import SurveyResponse
+from kefu.tags.models import ConversationTag, Tag
 from kefu.teams.models import Team, TeamMember
 from kefu.users.models import ApiToken, User
 
@@ -24,6 +26,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Base",
+    "CannedResponse",
     "Contact",
     "ContactActivity",
     "ContactIdentity",
@@ -31,6 +34,7 @@ __all__ = [
     "Conversation",
     "ConversationParticipant",
     "ConversationRead",
+    "ConversationTag",
     "Inbox",
     "InboxIdentity",
     "InboxMember",
@@ -43,6 +47,7 @@ __all__ = [
     "ScheduledMessage",
     "SlaBreach",
     "SurveyResponse",
+    "Tag",
     "Team",
     "TeamMember",
     "User",

@@ -213,6 +213,8 @@ async def do_set_conversation_status(
 ) -> Conversation:
     if status == conversation.status:
         return conversation
+    if status == "snoozed":  # needs a time: conversations/snooze.py
+        raise InvalidInput("Snooze through the snooze action.", code="use_snooze")
     if status != "resolved" and conversation.status == "resolved":
         # Reopening must not collide with a newer open conversation of the same contact.
         clash = await session.scalar(
@@ -230,12 +232,13 @@ async def do_set_conversation_status(
             )
     previous = conversation.status
     conversation.status = status
+    conversation.snoozed_until = None  # leaving snooze by hand (unsnooze), if it was snoozed
     conversation.resolved_at = utcnow() if status == "resolved" else None
     if status == "resolved":
         # Out of the queue (if it waited), and its agent has a free slot: the queue may move.
         conversation.queued_at = None
         request_routing_on_commit(session, conversation.inbox_id)
-    elif previous == "resolved" and conversation.assignee_id is None:
+    elif previous in ("resolved", "snoozed") and conversation.assignee_id is None:
         inbox = await session.get(Inbox, conversation.inbox_id)
         assert inbox is not None
         _, hours = inbox_clock(inbox)

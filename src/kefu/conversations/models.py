@@ -10,7 +10,7 @@ from kefu.contacts.models import Contact
 from kefu.db import Base, UTCDateTime, utcnow
 from kefu.users.models import User
 
-STATUSES = ("open", "pending", "resolved")
+STATUSES = ("open", "pending", "snoozed", "resolved")
 PRIORITIES = ("urgent", "high", "normal", "low")
 ROUTING_STATES = ("new", "awaiting_topic", "reopened", "routed")
 
@@ -37,6 +37,13 @@ class Conversation(Base):
             "queued_at",
             sqlite_where=text("queued_at IS NOT NULL"),
             postgresql_where=text("queued_at IS NOT NULL"),
+        ),
+        # Snoozed conversations with a wake-up time: the worker's scan (conversations/snooze.py).
+        Index(
+            "ix_conversations_snoozed_until",
+            "snoozed_until",
+            sqlite_where=text("snoozed_until IS NOT NULL"),
+            postgresql_where=text("snoozed_until IS NOT NULL"),
         ),
     )
 
@@ -83,12 +90,15 @@ class Conversation(Base):
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     next_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Tag names, in the order they were added (routing rules and, later, agents add them).
+    # Tag names, in the order they were added (routing rules and agents add them); a copy of
+    # conversation_tags (kefu/tags), which is what filters use. Names as in the tag catalogue.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Custom attribute values, checked against kefu.attributes definitions on every write.
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Followers and assignees (notifications/models.py): 0 lets a customer message skip them.
     participant_count: Mapped[int] = mapped_column(Integer, default=0)
+    # While status is "snoozed": when it reopens by itself (None: when the customer writes).
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     contact: Mapped[Contact] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(lazy="raise")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -15,6 +16,7 @@ from kefu.conversations.visibility import load_viewer
 from kefu.errors import InvalidInput, NotFound
 from kefu.messages.models import Message
 from kefu.notifications.models import ConversationParticipant
+from kefu.tags.queries import tagged_with
 
 AssigneeFilter = Literal["mine", "unassigned", "participating", "all"]
 PAGE_SIZE = 50
@@ -147,6 +149,7 @@ async def list_conversations(
     inbox_id: int | None = None,
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
+    tags: Sequence[str] = (),
 ) -> tuple[list[tuple[Conversation, int]], str | None]:
     """A page of conversations, newest activity first, each with the actor's unread count."""
     last_read = (
@@ -178,6 +181,8 @@ async def list_conversations(
         query = query.where(Conversation.inbox_id == inbox_id)
     if status:
         query = query.where(Conversation.status == status)
+    for tag in tags:  # every one of them
+        query = query.where(tagged_with(tag))
     if assignee == "mine":
         query = query.where(Conversation.assignee_id == actor.user_id)
     elif assignee == "unassigned":

@@ -10,7 +10,9 @@ from kefu.contacts.schemas import ContactBrief
 from kefu.conversations.models import Conversation
 from kefu.users.schemas import EMAIL_PATTERN, UserBrief
 
-Status = Literal["open", "pending", "resolved"]
+Status = Literal["open", "pending", "snoozed", "resolved"]
+# What an agent may set directly; snoozing takes a time (POST .../snooze).
+SettableStatus = Literal["open", "pending", "resolved"]
 Priority = Literal["urgent", "high", "normal", "low"]
 
 
@@ -45,6 +47,7 @@ class ConversationOut(BaseModel):
     first_response_due_at: datetime | None
     next_response_due_at: datetime | None
     resolution_due_at: datetime | None
+    snoozed_until: datetime | None = None
     unread_count: int | None = None
     # Custom attribute values (kefu.attributes).
     attributes: dict[str, Any] = {}
@@ -64,7 +67,7 @@ class VisitorConversationOut(BaseModel):
     """What the customer sees of their conversation: an opaque id, never the internal one."""
 
     id: str
-    status: Status
+    status: SettableStatus  # a snoozed conversation is open to the customer
     last_seq: int
     contact_last_read_seq: int
     agent_last_read_seq: int
@@ -95,7 +98,7 @@ class AssignIn(BaseModel):
 class StatusIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Status
+    status: SettableStatus
 
 
 class ReadIn(BaseModel):
@@ -136,6 +139,7 @@ def conversation_out(
         first_response_due_at=conversation.first_response_due_at,
         next_response_due_at=conversation.next_response_due_at,
         resolution_due_at=conversation.resolution_due_at,
+        snoozed_until=conversation.snoozed_until,
         unread_count=unread_count,
         attributes=dict(conversation.attributes or {}),
     )
@@ -147,7 +151,7 @@ def visitor_conversation_out(
     assignee = conversation.assignee
     return VisitorConversationOut(
         id=conversation.public_id,
-        status=conversation.status,
+        status="open" if conversation.status == "snoozed" else conversation.status,
         last_seq=conversation.last_seq,
         contact_last_read_seq=conversation.contact_last_read_seq,
         agent_last_read_seq=conversation.agent_last_read_seq,

@@ -17,9 +17,11 @@ from kefu.conversations.schemas import (
     StatusIn,
     conversation_out,
 )
+from kefu.errors import InvalidInput
 from kefu.messages.actions import DuplicateSend, do_send_agent_message
 from kefu.messages.queries import list_messages
 from kefu.messages.schemas import MessageCreate, MessageOut, MessagePage, message_out
+from kefu.tags.names import MAX_NAME_CHARS
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -29,10 +31,11 @@ async def list_conversations(
     actor: Agent,
     runtime: RuntimeDep,
     assignee: queries.AssigneeFilter = "all",
-    status: Annotated[str, Query(pattern="^(open|pending|resolved|all)$")] = "open",
+    status: Annotated[str, Query(pattern="^(open|pending|snoozed|resolved|all)$")] = "open",
     inbox_id: IdQuery = None,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    tag: Annotated[list[str] | None, Query(max_length=5)] = None,
 ) -> ConversationPage:
     async with runtime.db.read() as session:
         rows, next_cursor = await queries.list_conversations(
@@ -43,9 +46,22 @@ async def list_conversations(
             inbox_id=inbox_id,
             cursor=cursor,
             limit=limit,
+            tags=_tag_filter(tag),
         )
     items = [conversation_out(c, unread_count=unread) for c, unread in rows]
     return ConversationPage(items=items, next_cursor=next_cursor)
+
+
+def _tag_filter(tags: list[str] | None) -> list[str]:
+    """`?tag=a&tag=b`: conversations carrying all of them (names in any case)."""
+    names = [" ".join(t.split()) for t in tags or ()]
+    if any(len(n) > MAX_NAME_CHARS for n in names):
+        raise InvalidInput(
+            "A tag name has at most 50 characters.", code="tag_name_too_long", max=MAX_NAME_CHARS
+        )
+    if any(ord(ch) < 32 for n in names for ch in n):
+        raise InvalidInput("A tag name cannot contain control characters.", code="bad_tag_name")
+    return [n for n in names if n]
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut)

@@ -204,6 +204,10 @@ class Viewing(_Strict):
     expires_in: float  # forget it after this many seconds unless refreshed
 
 
+class TagsChanged(_Strict):
+    type: Literal["tags.changed"]
+
+
 AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: AgentMessageCreated,
     types.CONVERSATION_CREATED: AgentConversationChanged,
@@ -224,6 +228,7 @@ AGENT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.NOTIFICATION_PREFERENCES: NotificationPreferencesChanged,
     types.CONVERSATION_PARTICIPANTS: ConversationParticipants,
     types.VIEWING: Viewing,
+    types.TAGS_CHANGED: TagsChanged,
 }
 CONTACT_SCHEMAS: dict[str, type[BaseModel]] = {
     types.MESSAGE_CREATED: ContactMessageCreated,

@@ -33,6 +33,7 @@ NOTIFICATION_READ = "notification.read"
 NOTIFICATION_PREFERENCES = "notification.preferences"
 CONVERSATION_PARTICIPANTS = "conversation.participants"  # followers changed: to the inbox
 VIEWING = "viewing"  # ephemeral: to the consoles viewing the same conversation (collision)
+TAGS_CHANGED = "tags.changed"  # the tag catalogue changed: consoles reload it
 
 
 @dataclass(frozen=True, slots=True)

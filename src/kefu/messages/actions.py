@@ -253,6 +253,10 @@ async def do_send_visitor_message(
     await notify_new_messages(session, [(message, conversation)])
     # append_message read the status under the row lock, so a concurrent message (another tab
     # or node) that already reopened it is seen here, and it is reopened only once.
+    if conversation.status == "snoozed":  # the customer wrote: it wakes (back to its agent)
+        from kefu.conversations.snooze import do_wake_on_customer_message  # (imports us)
+
+        await do_wake_on_customer_message(session, actor=actor, conversation=conversation)
     if conversation.status != "open":
         previous = conversation.status
         conversation.status = "open"
@@ -317,7 +321,8 @@ async def do_append_incoming_batch(
             or conversation.status != "open"
             or conversation.routing_state != "routed"
         ):
-            raise NeedsSlowPath  # reopening and routing happen on the one-by-one path
+            raise NeedsSlowPath  # reopening (and waking a snoozed one) and routing happen
+            # on the one-by-one path: no extra query here for conversations that are open
         if (conversation.contact_id, conversation.inbox_id) != (
             item.actor.contact_id,
             item.actor.inbox_id,

@@ -37,6 +37,7 @@ from kefu.routing.rules import RoutingFacts, apply_rules, fold
 from kefu.routing.settings import RoutingSettings, fill, routing_settings
 from kefu.routing.signals import request_routing_on_commit
 from kefu.routing.waits import describe_wait, format_next_open
+from kefu.tags.actions import add_rule_tags
 from kefu.teams.models import Team
 from kefu.users.models import User
 
@@ -124,6 +125,8 @@ async def do_route_conversation(session: AsyncSession, *, conversation_id: int) 
     if conversation.status == "resolved":
         conversation.routing_state = "routed"
         return False
+    if conversation.status == "snoozed":
+        return False  # routed when it wakes (conversations/snooze.py)
     inbox = await session.get(Inbox, conversation.inbox_id)
     assert inbox is not None
     settings, hours = inbox_clock(inbox)
@@ -185,7 +188,7 @@ async def do_route_conversation(session: AsyncSession, *, conversation_id: int) 
     conversation.team_id = team_id
     if decision.priority:
         conversation.priority = decision.priority
-    conversation.tags = list(dict.fromkeys([*(conversation.tags or []), *decision.tags]))
+    await add_rule_tags(session, conversation, decision.tags)  # and into the tag catalogue
     conversation.required_skills = decision.skills
     _set_sla_dues(conversation, settings, hours)
     if decision.rule_ids or topic is not None:
@@ -490,7 +493,7 @@ async def unassign_to_queue(
 ) -> None:
     conversation.assignee_id = None
     set_committed_value(conversation, "assignee", None)
-    if conversation.status != "resolved":
+    if conversation.status not in ("resolved", "snoozed"):  # snoozed: it queues when it wakes
         await enqueue(session, conversation=conversation, inbox=inbox, hours=hours, arrival=arrival)
 
 

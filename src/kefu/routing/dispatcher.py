@@ -195,7 +195,7 @@ class Dispatcher:
                         Conversation.routing_state.in_(("new", "reopened")),
                         Conversation.waiting_since.is_not(None),
                         Conversation.waiting_since < since,
-                        Conversation.status != "resolved",
+                        Conversation.status.not_in(("resolved", "snoozed")),
                     )
                 )
             )

@@ -91,7 +91,11 @@ async def do_set_presence(
 async def _requeue_on_offline(session: AsyncSession, user: User) -> None:
     rows = await session.scalars(
         select(Conversation)
-        .where(Conversation.assignee_id == user.id, Conversation.status != "resolved")
+        # Snoozed ones stay: they go to the queue when they wake, if the agent is still away.
+        .where(
+            Conversation.assignee_id == user.id,
+            Conversation.status.not_in(("resolved", "snoozed")),
+        )
         .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
         .order_by(Conversation.id)
     )

@@ -29,9 +29,14 @@ HANDLE_SAMPLE = 50  # recent resolved conversations the handling-time average is
 priority_rank = case(PRIORITY_RANK, value=Conversation.priority, else_=2)
 
 
+# What counts toward an agent's capacity: their open and pending conversations. Snoozed ones
+# are set aside (as Intercom and Zendesk count them), so snoozing frees a slot.
+NOT_LOAD = ("resolved", "snoozed")
+
+
 def agent_load_query(user_id: int):  # type: ignore[no-untyped-def]
     return select(func.count(Conversation.id)).where(
-        Conversation.assignee_id == user_id, Conversation.status != "resolved"
+        Conversation.assignee_id == user_id, Conversation.status.not_in(NOT_LOAD)
     )
 
 
@@ -58,7 +63,7 @@ async def agent_snapshots(
     loads: dict[int, int] = {}
     for assignee_id, count in await session.execute(
         select(Conversation.assignee_id, func.count())
-        .where(Conversation.assignee_id.in_(ids), Conversation.status != "resolved")
+        .where(Conversation.assignee_id.in_(ids), Conversation.status.not_in(NOT_LOAD))
         .group_by(Conversation.assignee_id)
     ):
         if assignee_id is not None:

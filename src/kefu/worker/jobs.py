@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from kefu.config import Settings
+from kefu.conversations.snooze import run_snooze_wakeups
 from kefu.db import Database
 from kefu.outbox.runner import OutboxRunner
 from kefu.realtime.hub import Hub
@@ -64,6 +65,7 @@ class Worker:
         await self._job("presence expiry", self._expire_presence)
         await self._job("next-response due times", self._fill_dues)
         await self._job("SLA breaches", self._breaches)
+        await self._job("snooze wake-ups", lambda: run_snooze_wakeups(self.db))
         await self._job("routing sweep", self.dispatcher.sweep)
         await self._job("outbox", self.outbox.run_due)
 

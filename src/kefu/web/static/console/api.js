@@ -73,9 +73,10 @@ export const api = {
     request("POST", "/api/v1/auth/login", { email, password }, { quiet401: true }),
   logout: () => request("POST", "/api/v1/auth/logout"),
   me: () => request("GET", "/api/v1/auth/me", undefined, { quiet401: true }),
-  conversations: ({ assignee, status, cursor }) => {
+  conversations: ({ assignee, status, cursor, tag }) => {
     const q = new URLSearchParams({ assignee, status });
     if (cursor) q.set("cursor", cursor);
+    if (tag) q.set("tag", tag);
     return request("GET", `/api/v1/conversations?${q}`);
   },
   conversation: (id) => request("GET", `/api/v1/conversations/${enc(id)}`),

@@ -12,6 +12,7 @@ import { renderAttributes } from "./views/attributes.js";
 import { renderContacts } from "./views/contacts.js";
 import { Collision } from "./views/collision.js";
 import { renderAttachmentSettings } from "./views/attachment-settings.js";
+import { renderCanned } from "./views/canned.js";
 import { renderInboxes } from "./views/inboxes.js";
 import { ConversationList } from "./views/list.js";
 import { renderLogin } from "./views/login.js";
@@ -24,6 +25,8 @@ import { renderProfile } from "./views/profile.js";
 import { renderQueue } from "./views/queue.js";
 import { renderRoutingSettings } from "./views/routing-settings.js";
 import { renderRules } from "./views/rules.js";
+import { tagStore } from "./views/tags.js";
+import { renderTags } from "./views/tags-admin.js";
 import { renderTeams } from "./views/teams.js";
 import { Thread } from "./views/thread.js";
 
@@ -52,6 +55,8 @@ const PAGES = {
     nav: "inboxes",
   },
   rules: { render: (el) => renderRules(el, ctx), allowed: isAdmin },
+  tags: { render: (el) => renderTags(el), allowed: isAdmin },
+  canned: { render: (el, arg) => renderCanned(el, ctx, Number(arg) || null), allowed: everyone },
   profile: { render: (el) => renderProfile(el, ctx), allowed: everyone },
   "notification-settings": {
     render: (el) => renderNotificationSettings(el, ctx),
@@ -103,6 +108,14 @@ const ctx = {
 
 let connBadge = null;
 
+tagStore.onChange((renamed) => {
+  // Colours are repainted in place (views/tags.js); after a rename or delete the conversations'
+  // own tag lists changed: fetch them again.
+  if (!ctx.me || !renamed) return;
+  ctx.list.scheduleRefresh();
+  ctx.thread.refetch();
+});
+
 async function boot() {
   setUnauthorisedHandler(() => signedOut());
   try {
@@ -143,7 +156,7 @@ async function startSession(session) {
   ctx.socket = new ConsoleSocket({ onFrame, onOpen, onStatus });
   setLocale(session.user.locale); // before ctx.me: the shell is rendered below, once
   ctx.me = session.user;
-  await Promise.all([ctx.reloadMeta(), ctx.roster.load()]);
+  await Promise.all([ctx.reloadMeta(), ctx.roster.load(), tagStore.load()]);
   if (!location.hash || location.hash === "#/" || location.hash === "#") {
     history.replaceState(null, "", "#/conversations");
   }
@@ -214,6 +227,8 @@ function renderShell() {
       isAdmin() ? navLink("inboxes", t("nav.inboxes"), "inbox") : null,
       isAdmin() ? navLink("rules", t("nav.rules"), "rules") : null,
       isAdmin() ? navLink("attributes", t("nav.attributes"), "attributes") : null,
+      isAdmin() ? navLink("tags", t("nav.tags"), "tag") : null,
+      navLink("canned", t("nav.canned"), "canned"),
       navLink("profile", t("nav.profile"), "user"),
     ),
     h(
@@ -319,6 +334,9 @@ function onFrame(frame) {
     case "queue.updated":
       ctx.queueCounts.set(frame.inbox_id, frame.waiting);
       renderQueueBadge();
+      break;
+    case "tags.changed": // the catalogue: names and colours (see tagStore.onChange above)
+      tagStore.scheduleLoad();
       break;
     case "sla.breached":
       thread.slaBreached(frame);

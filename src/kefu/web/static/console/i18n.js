@@ -6,6 +6,7 @@ import { NOTIFY_CATALOG } from "./i18n-notify.js";
 import { ATTACHMENTS_CATALOG } from "./i18n-attachments.js";
 import { ROUTING_CATALOG } from "./i18n-routing.js";
 import { SURVEYS_CATALOG } from "./i18n-surveys.js";
+import { WORKFLOW_CATALOG } from "./i18n-workflow.js";
 
 const CATALOG = {
   en: {
@@ -285,6 +286,7 @@ for (const [lang, entries] of Object.entries(SURVEYS_CATALOG)) Object.assign(CAT
 for (const [lang, entries] of Object.entries(CONTACTS_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(NOTIFY_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(ATTACHMENTS_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(WORKFLOW_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

@@ -19,6 +19,9 @@ export class Composer {
     this.typingSentAt = 0;
     this.typingOn = false;
     this.idleTimer = null;
+    // Add-ons (the "/" canned-response picker): mount(form, input), input(), keydown(event)
+    // -> true when they handled the key, blur().
+    this.addons = [];
   }
 
   view() {
@@ -37,8 +40,14 @@ export class Composer {
       rows: "3",
       placeholder: t(this.private ? "composer.notePlaceholder" : "composer.placeholder"),
       onkeydown: (event) => this.keydown(event),
-      oninput: () => this.typing(),
-      onblur: () => this.stopTyping(),
+      oninput: () => {
+        this.typing();
+        for (const addon of this.addons) addon.input();
+      },
+      onblur: () => {
+        this.stopTyping();
+        for (const addon of this.addons) addon.blur();
+      },
     });
     this.picker = this.mentions
       ? new MentionPicker(this.input, this.mentions, () => this.private, this.self)
@@ -64,6 +73,7 @@ export class Composer {
       ),
     );
     if (this.tray) this.tray.attachTo(this.el, this.input);
+    for (const addon of this.addons) addon.mount(this.el, this.input);
     return this.el;
   }
 
@@ -89,6 +99,7 @@ export class Composer {
 
   keydown(event) {
     if (this.picker && this.picker.keydown(event)) return;
+    if (this.addons.some((addon) => addon.keydown(event))) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       this.submit();

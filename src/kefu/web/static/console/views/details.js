@@ -7,6 +7,8 @@ import { t } from "../i18n.js";
 import { conversationAttributes } from "./attributes.js";
 import { selectOf } from "./forms.js";
 import { followButton, participantsView } from "./participants.js";
+import { snoozeControl } from "./snooze.js";
+import { tagChip } from "./tags.js";
 import { isLead, openTransfer } from "./transfer.js";
 
 export const PRIORITIES = ["urgent", "high", "normal", "low"];
@@ -87,6 +89,7 @@ export function actionsView(ctx, conv, onChanged) {
       }),
     );
   }
+  buttons.push(snoozeControl(conv, apply));
   if (conv.status === "resolved") {
     buttons.push(
       h("button", {
@@ -133,7 +136,7 @@ export function tagChips(conv) {
   return h(
     "ul",
     { class: "chips tags", "aria-label": t("conv.tags") },
-    conv.tags.map((tag) => h("li", { class: "chip chip-tag", text: tag })),
+    conv.tags.map((tag) => tagChip(tag, "li")),
   );
 }
 

@@ -5,15 +5,20 @@ import { api } from "../api.js";
 import { contactName, guard, h, mount, relativeTime } from "../dom.js";
 import { t } from "../i18n.js";
 import { previewOf, previewText } from "./attachments.js";
+import { BulkSelection } from "./bulk.js";
 import { priorityPill } from "./queue.js";
+import { snoozedText } from "./snooze.js";
+import { hasTag, tagChip, tagFilter } from "./tags.js";
 
 const ASSIGNEE_FILTERS = ["mine", "participating", "unassigned", "all"];
-const STATUSES = ["open", "pending", "resolved"];
+const STATUSES = ["open", "pending", "snoozed", "resolved"];
+const sameFilter = (a, b) => a.assignee === b.assignee && a.status === b.status && a.tag === b.tag;
 
 export class ConversationList {
   constructor(ctx) {
     this.ctx = ctx;
-    this.filter = { assignee: "all", status: "open" };
+    this.filter = { assignee: "all", status: "open", tag: null };
+    this.bulk = new BulkSelection(ctx, this);
     this.items = new Map(); // id -> conversation (with unread_count)
     this.nextCursor = null;
     this.loading = false;
@@ -65,8 +70,10 @@ export class ConversationList {
           h("label", { for: "status-filter", class: "sr-only", text: t("filter.status") }),
           status,
         ),
+        tagFilter(this.filter.tag, (tag) => this.setFilter({ tag })),
       ),
       tabs,
+      this.bulk.view(),
       h("div", { class: "list-scroll" }, this.status, this.ul, this.more),
     );
     this.render();
@@ -81,6 +88,7 @@ export class ConversationList {
 
   matches(conv) {
     if (conv.status !== this.filter.status) return false;
+    if (this.filter.tag && !hasTag(conv, this.filter.tag)) return false;
     if (this.filter.assignee === "mine") return !!conv.assignee && conv.assignee.id === this.ctx.me.id;
     if (this.filter.assignee === "unassigned") return !conv.assignee;
     if (this.filter.assignee === "participating") return !!this.ctx.participation?.has(conv.id);
@@ -95,7 +103,7 @@ export class ConversationList {
     if (!more) this.render();
     const page = await guard(api.conversations({ ...filter, cursor: more ? this.nextCursor : null }));
     this.loading = false;
-    if (!page || filter.assignee !== this.filter.assignee || filter.status !== this.filter.status) {
+    if (!page || !sameFilter(filter, this.filter)) {
       this.render();
       return;
     }
@@ -112,8 +120,7 @@ export class ConversationList {
     this.refreshTimer = setTimeout(async () => {
       const filter = { ...this.filter };
       const page = await guard(api.conversations(filter));
-      if (!page || filter.assignee !== this.filter.assignee || filter.status !== this.filter.status)
-        return;
+      if (!page || !sameFilter(filter, this.filter)) return;
       if (filter.assignee === "participating") this.ctx.participation?.saw(page.items);
       for (const conv of page.items) this.items.set(conv.id, conv);
       for (const [id, conv] of this.items) if (!this.matches(conv)) this.items.delete(id);
@@ -187,7 +194,9 @@ export class ConversationList {
   // --- rendering ----------------------------------------------------------------------------
 
   render() {
-    const focusedId = document.activeElement?.closest?.(".conv-item")?.dataset.id;
+    const focused = document.activeElement?.closest?.(".conv-item, .conv-select");
+    const focusedId = focused?.dataset.id;
+    const focusedKind = focused?.classList.contains("conv-select") ? "conv-select" : "conv-item";
     const items = this.sorted();
     const currentId = this.ctx.currentId();
     mount(this.ul, items.map((conv) => this.item(conv, conv.id === currentId)));
@@ -197,14 +206,18 @@ export class ConversationList {
         ? t("list.empty")
         : "";
     this.more.hidden = !this.nextCursor;
-    if (focusedId) this.ul.querySelector(`.conv-item[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+    this.bulk.render();
+    if (focusedId) {
+      this.ul.querySelector(`.${focusedKind}[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+    }
   }
 
   item(conv, current) {
     const unread = conv.unread_count || 0;
     return h(
       "li",
-      {},
+      { class: "conv-row" },
+      this.bulk.checkbox(conv),
       h(
         "a",
         {
@@ -257,6 +270,7 @@ function flags(conv) {
     const text = t("conv.queueWaiting", { n: conv.queue_number });
     items.push(h("span", { class: "pill pill-queue", text }));
   }
-  for (const tag of conv.tags || []) items.push(h("span", { class: "chip chip-tag", text: tag }));
+  if (conv.status === "snoozed") items.push(h("span", { class: "pill status-snoozed", text: snoozedText(conv) }));
+  for (const tag of conv.tags || []) items.push(tagChip(tag));
   return items.length ? h("span", { class: "conv-flags" }, items) : null;
 }

@@ -7,6 +7,7 @@ import { t } from "../i18n.js";
 import { surveyActivityText } from "./surveys.js";
 import { contactActivityText } from "./attributes.js";
 import { attachmentsView } from "./attachments.js";
+import { workflowActivityText } from "./workflow-activity.js";
 
 const priorityName = (p) => (p ? t(`priority.${p}`) : "");
 
@@ -43,6 +44,8 @@ function assignedText(activity) {
 
 export function activityText(activity) {
   if (!activity) return t("activity.unknown");
+  const workflow = workflowActivityText(activity);
+  if (workflow) return workflow;
   switch (activity.type) {
     case "assigned":
       return assignedText(activity);

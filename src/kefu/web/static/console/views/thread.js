@@ -7,10 +7,12 @@ import { t } from "../i18n.js";
 import { coalesce } from "../live.js";
 import { AttachmentTray } from "./attachments.js";
 import { Composer } from "./composer.js";
-import { actionsView, detailsView, tagChips } from "./details.js";
+import { cannedPicker } from "./canned-picker.js";
+import { actionsView, detailsView } from "./details.js";
 import { FollowUp } from "./followup.js";
 import { messageView } from "./messages.js";
 import { slaBadge, slaList } from "./sla.js";
+import { tagEditor } from "./tags.js";
 
 const TYPING_TTL_MS = 7000;
 const SLA_TICK_MS = 15000;
@@ -39,6 +41,7 @@ export class Thread {
           this.messageCreated({ conversation_id: message.conversation_id, seq: message.seq, message }),
       }),
     });
+    this.composer.addons.push(cannedPicker(() => ({ conv: this.conv, me: ctx.me, ctx })));
     this.el = h("div", { class: "thread-wrap" });
     this.followUp = new FollowUp(ctx); // schedule, export, rating (views/followup.js)
     this.breached = new Map(); // SLA kind -> due time (ms) reported breached, open conversation
@@ -144,7 +147,7 @@ export class Thread {
         h("span", { class: `pill status-${conv.status}`, text: t(`status.${conv.status}`) }),
         h("span", { class: "sla-badge-slot" }),
       ),
-      tagChips(conv),
+      tagEditor(conv, (updated) => this.conversationUpdated(updated)),
       this.followUp.withActions(
         actionsView(this.ctx, conv, (updated) => this.conversationUpdated(updated)),
         conv,

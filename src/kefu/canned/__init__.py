@@ -1,0 +1,1 @@
+"""Canned responses: personal and shared reply templates with a `/shortcut`."""

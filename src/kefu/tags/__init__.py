@@ -1,0 +1,1 @@
+"""Tags: the catalogue (names and colours) and the tags on each conversation."""
