@@ -150,7 +150,8 @@ async def test_customer_message_wakes_a_snoozed_conversation_on_both_paths(
     )
     assert created and conversation.status == "open"
     # Now open again, the next socket message takes the batch's fast path, in the same three
-    # statements as before snooze existed (no query was added for it).
+    # statements as before snooze existed (no query was added for it), plus the one statement
+    # that notifies the assignee (a participant: kefu.notifications).
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -164,7 +165,7 @@ async def test_customer_message_wakes_a_snoozed_conversation_on_both_paths(
             await do_append_incoming_batch(session, [IncomingItem(visitor, conv_id, "ok", "b-3")])
     finally:
         sa_event.remove(engine, "before_cursor_execute", record)
-    assert statements == ["SELECT", "UPDATE", "INSERT"], statements
+    assert statements == ["SELECT", "UPDATE", "INSERT", "INSERT"], statements
     fresh = (await agent.get(base)).json()
     assert fresh["status"] == "open" and fresh["assignee"]["id"] == workspace.agent.id
     lines = await activities(agent, conv_id)

@@ -14,7 +14,6 @@ The same rule filters REST lists and lookups (`conversation_scope`, SQL), and li
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,12 +56,6 @@ def may_reply(
     if role in LEAD_ROLES or reply_permission(inbox_settings) == "anyone":
         return True
     return assignee_id == user_id
-
-
-async def restricted_inbox_ids(*, session: AsyncSession, inbox_ids: Iterable[int]) -> set[int]:
-    """Which of these inboxes have `own` visibility."""
-    rows = await session.execute(select(Inbox.id, Inbox.settings).where(Inbox.id.in_(inbox_ids)))
-    return {row[0] for row in rows if agent_visibility(row[1] or {}) == "own"}
 
 
 def user_may_see_sql(
