@@ -147,7 +147,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def shop_site(kefu_server: KefuServer) -> Iterator[str]:
-    """A customer's site on another origin, embedding the widget of the inbox in ?inbox=.
+    """A customer's site on another origin, embedding the widget of the inbox in ?inbox=;
+    with `&user=…&name=…&email=…&hash=…` it is the page of a logged-in user.
 
     Served for real from loopback: Chromium refuses a page it considers public (e.g. one faked
     with page.route) loading scripts from 127.0.0.1 (Private Network Access)."""
@@ -155,10 +156,16 @@ def shop_site(kefu_server: KefuServer) -> Iterator[str]:
 
     class Shop(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            key = parse_qs(urlsplit(self.path).query).get("inbox", [""])[0]
+            query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            attrs = f'data-inbox="{html.escape(query.get("inbox", ""))}"'
+            # A logged-in user's page carries the identity its server computed (contacts).
+            for name in ("user", "name", "email", "hash"):
+                if name in query:
+                    attr = "id" if name == "user" else name
+                    attrs += f' data-user-{attr}="{html.escape(query[name])}"'
             body = (
                 "<!doctype html><title>shop</title><p>shop</p>"
-                f'<script src="{base}/widget.js" data-inbox="{html.escape(key)}" async></script>'
+                f'<script src="{base}/widget.js" {attrs} async></script>'
             ).encode()
             self.send_response(200)
             self.send_header("content-type", "text/html; charset=utf-8")

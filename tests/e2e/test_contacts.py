@@ -8,14 +8,11 @@ on the contact's timeline and edits a field.
 
 from __future__ import annotations
 
-import html
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -38,43 +35,6 @@ def eventually(check: Callable[[], T | None], what: str) -> T:
             return found
         time.sleep(0.1)
     raise AssertionError(f"never: {what}")
-
-
-@pytest.fixture(scope="module")
-def host_site(kefu_server: KefuServer) -> Iterator[str]:
-    """A customer's site on another origin. `/?inbox=KEY` is a page for anonymous visitors;
-    with `&user=…&name=…&email=…&hash=…` it is the page of a logged-in user, carrying the
-    identity attributes its server computed."""
-    base = kefu_server.base_url
-
-    class Site(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-            attrs = f'data-inbox="{html.escape(query.get("inbox", ""))}"'
-            for name in ("user", "name", "email", "hash"):
-                if name in query:
-                    attr = "id" if name == "user" else name
-                    attrs += f' data-user-{attr}="{html.escape(query[name])}"'
-            body = (
-                "<!doctype html><title>host</title><p>host site</p>"
-                f'<script src="{base}/widget.js" {attrs} async></script>'
-            ).encode()
-            self.send_response(200)
-            self.send_header("content-type", "text/html; charset=utf-8")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://localhost:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
 
 
 @pytest.fixture(scope="module")
@@ -116,25 +76,25 @@ def conversation_of(admin: httpx.Client, marker: str) -> dict[str, Any]:
 
 
 def test_identified_history_follows_the_customer_and_the_agent_sees_the_contact(
-    browser: Browser, kefu_server: KefuServer, admin: httpx.Client, host_site: str
+    browser: Browser, kefu_server: KefuServer, admin: httpx.Client, shop_site: str
 ) -> None:
     key = kefu_server.inbox_key
     inbox = next(i for i in admin.get("/api/v1/inboxes").json() if i["public_key"] == key)
     r = admin.patch(
         f"/api/v1/inboxes/{inbox['id']}",
-        json={"allowed_origins": [*inbox["allowed_origins"], host_site]},
+        json={"allowed_origins": [*inbox["allowed_origins"], shop_site]},
     )
     assert r.status_code == 200, r.text
     secret = admin.post(f"/api/v1/inboxes/{inbox['id']}/identity/secret").json()["secret"]
     uid = f"shop-{uuid.uuid4().hex[:6]}"
     identity = {"user": uid, "name": "林美玲", "email": f"{uid}@shop.example", "hash": ""}
-    logged_in = f"{host_site}/?" + urlencode(
+    logged_in = f"{shop_site}/?" + urlencode(
         {"inbox": key, **identity, "hash": user_hash(secret, uid)}
     )
-    forged = f"{host_site}/?" + urlencode({"inbox": key, **identity, "hash": "0" * 64})
+    forged = f"{shop_site}/?" + urlencode({"inbox": key, **identity, "hash": "0" * 64})
 
     # The phone: anonymous first; an agent answers and resolves that conversation.
-    phone = customer(browser, f"{host_site}/?inbox={key}")
+    phone = customer(browser, f"{shop_site}/?inbox={key}")
     say(phone, "anonymous question about shipping")
     first = conversation_of(admin, "anonymous question")
     r = admin.post(f"/api/v1/conversations/{first['id']}/status", json={"status": "resolved"})

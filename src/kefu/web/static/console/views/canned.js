@@ -4,7 +4,7 @@
 import { workflowApi } from "../api-workflow.js";
 import { guard, h, labelled, mount, toast } from "../dom.js";
 import { t } from "../i18n.js";
-import { formActions, formError, selectOf, submitTo } from "./forms.js";
+import { deleteWithConfirm, formActions, formError, selectOf, submitTo } from "./forms.js";
 import { forgetCanned } from "./canned-picker.js";
 
 const lead = (ctx) => ctx.me.role === "admin" || ctx.me.role === "supervisor";
@@ -36,43 +36,18 @@ export async function renderCanned(container, ctx, editingId = null) {
 
 function cannedCard(ctx, canned, again) {
   const mayEdit = canned.scope === "personal" || lead(ctx);
-  const confirmBox = h("span", { class: "confirm", hidden: true });
-  const remove = h("button", {
-    type: "button",
-    class: "btn btn-ghost btn-danger",
-    "aria-label": t("canned.deleteNamed", { shortcut: canned.shortcut }),
+  const [remove, confirmBox] = deleteWithConfirm({
+    label: t("canned.deleteNamed", { shortcut: canned.shortcut }),
     text: t("canned.delete"),
-    onclick: () => {
-      remove.hidden = true;
-      confirmBox.hidden = false;
-      confirmBox.querySelector("button")?.focus();
+    question: t("canned.confirmDelete"),
+    yes: t("canned.confirmYes"),
+    onConfirm: async () => {
+      if ((await guard(workflowApi.deleteCanned(canned.id))) === undefined) return;
+      forgetCanned();
+      toast(t("canned.deleted"), "ok");
+      await again();
     },
   });
-  mount(
-    confirmBox,
-    h("span", { class: "confirm-text", text: t("canned.confirmDelete") }),
-    h("button", {
-      type: "button",
-      class: "btn btn-danger",
-      text: t("canned.confirmYes"),
-      onclick: async () => {
-        if ((await guard(workflowApi.deleteCanned(canned.id))) === undefined) return;
-        forgetCanned();
-        toast(t("canned.deleted"), "ok");
-        await again();
-      },
-    }),
-    h("button", {
-      type: "button",
-      class: "btn btn-ghost",
-      text: t("admin.cancel"),
-      onclick: () => {
-        confirmBox.hidden = true;
-        remove.hidden = false;
-        remove.focus();
-      },
-    }),
-  );
   return h(
     "li",
     { class: "card row-card canned-card", "data-shortcut": canned.shortcut },

@@ -1,7 +1,7 @@
 // Small building blocks shared by the admin forms: the error line beside the Save button,
 // checkboxes, selects, comma-separated lists, zh-TW / en text pairs and repeatable rows.
 
-import { errorText, h, labelled } from "../dom.js";
+import { errorText, h, labelled, mount } from "../dom.js";
 import { LOCALES, t } from "../i18n.js";
 
 /** The form's error line (role="alert"), shown next to its buttons. */
@@ -168,4 +168,39 @@ export function repeatable({ legend, addLabel, removeLabel, items, makeRow, blan
     ),
     values: () => rows.map((entry) => entry.row.value()),
   };
+}
+
+/**
+ * A Delete button that asks for confirmation in place (no modal): [button, confirmation].
+ * `onConfirm` returns false when the deletion failed (the confirmation stays).
+ */
+export function deleteWithConfirm({ label, text, question, yes, onConfirm }) {
+  const confirmBox = h("span", { class: "confirm", hidden: true });
+  const remove = h("button", {
+    type: "button",
+    class: "btn btn-ghost btn-danger",
+    "aria-label": label,
+    text,
+    onclick: () => {
+      remove.hidden = true;
+      confirmBox.hidden = false;
+      confirmBox.querySelector("button")?.focus();
+    },
+  });
+  mount(
+    confirmBox,
+    h("span", { class: "confirm-text", text: question }),
+    h("button", { type: "button", class: "btn btn-danger", text: yes, onclick: onConfirm }),
+    h("button", {
+      type: "button",
+      class: "btn btn-ghost",
+      text: t("admin.cancel"),
+      onclick: () => {
+        confirmBox.hidden = true;
+        remove.hidden = false;
+        remove.focus();
+      },
+    }),
+  );
+  return [remove, confirmBox];
 }

@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { guard, h, mount, toast } from "../dom.js";
 import { t } from "../i18n.js";
-import { checkbox, submitTo } from "./forms.js";
+import { checkbox, deleteWithConfirm, submitTo } from "./forms.js";
 import { ruleForm } from "./rule-form.js";
 
 export async function renderRules(container, ctx, editingId = null) {
@@ -56,42 +56,17 @@ function ruleCard(ctx, teams, rule, index, count, { move, again }) {
       else enabled.input.checked = !enabled.input.checked;
     },
   });
-  const confirmBox = h("span", { class: "confirm", hidden: true });
-  const remove = h("button", {
-    type: "button",
-    class: "btn btn-ghost btn-danger",
-    "aria-label": t("rules.deleteNamed", { name: rule.name }),
+  const [remove, confirmBox] = deleteWithConfirm({
+    label: t("rules.deleteNamed", { name: rule.name }),
     text: t("profile.delete"),
-    onclick: () => {
-      remove.hidden = true;
-      confirmBox.hidden = false;
-      confirmBox.querySelector("button")?.focus();
+    question: t("rules.confirmDelete"),
+    yes: t("rules.confirmYes"),
+    onConfirm: async () => {
+      if ((await guard(api.deleteRule(rule.id))) === undefined) return;
+      toast(t("rules.deleted"), "ok");
+      await again();
     },
   });
-  mount(
-    confirmBox,
-    h("span", { class: "confirm-text", text: t("rules.confirmDelete") }),
-    h("button", {
-      type: "button",
-      class: "btn btn-danger",
-      text: t("rules.confirmYes"),
-      onclick: async () => {
-        if ((await guard(api.deleteRule(rule.id))) === undefined) return;
-        toast(t("rules.deleted"), "ok");
-        await again();
-      },
-    }),
-    h("button", {
-      type: "button",
-      class: "btn btn-ghost",
-      text: t("admin.cancel"),
-      onclick: () => {
-        confirmBox.hidden = true;
-        remove.hidden = false;
-        remove.focus();
-      },
-    }),
-  );
   const moveButton = (direction, delta, disabled) =>
     h("button", {
       type: "button",

@@ -3,7 +3,7 @@
 import { workflowApi } from "../api-workflow.js";
 import { guard, h, labelled, mount, toast } from "../dom.js";
 import { t } from "../i18n.js";
-import { formActions, formError, submitTo } from "./forms.js";
+import { deleteWithConfirm, formActions, formError, submitTo } from "./forms.js";
 import { tagChip, tagStore } from "./tags.js";
 
 export async function renderTags(container) {
@@ -48,42 +48,17 @@ function tagRow(tag, again) {
       await again();
     }
   };
-  const confirmBox = h("span", { class: "confirm", hidden: true });
-  const remove = h("button", {
-    type: "button",
-    class: "btn btn-ghost btn-danger",
-    "aria-label": t("tags.deleteNamed", { name: tag.name }),
+  const [remove, confirmBox] = deleteWithConfirm({
+    label: t("tags.deleteNamed", { name: tag.name }),
     text: t("tags.delete"),
-    onclick: () => {
-      remove.hidden = true;
-      confirmBox.hidden = false;
-      confirmBox.querySelector("button")?.focus();
+    question: t("tags.confirmDelete"),
+    yes: t("tags.confirmYes"),
+    onConfirm: async () => {
+      if ((await guard(workflowApi.deleteTag(tag.id))) === undefined) return;
+      toast(t("tags.deleted"), "ok");
+      await again();
     },
   });
-  mount(
-    confirmBox,
-    h("span", { class: "confirm-text", text: t("tags.confirmDelete") }),
-    h("button", {
-      type: "button",
-      class: "btn btn-danger",
-      text: t("tags.confirmYes"),
-      onclick: async () => {
-        if ((await guard(workflowApi.deleteTag(tag.id))) === undefined) return;
-        toast(t("tags.deleted"), "ok");
-        await again();
-      },
-    }),
-    h("button", {
-      type: "button",
-      class: "btn btn-ghost",
-      text: t("admin.cancel"),
-      onclick: () => {
-        confirmBox.hidden = true;
-        remove.hidden = false;
-        remove.focus();
-      },
-    }),
-  );
   return h(
     "li",
     { class: "card row-card tag-row" },
