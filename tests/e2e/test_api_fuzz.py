@@ -40,7 +40,7 @@ def test_no_server_errors_under_fuzzing(kefu_server: KefuServer, tmp_path: Path)
             "--checks",
             "not_a_server_error",
             "--max-examples",
-            "15",
+            "8",
             "--workers",
             "1",
             "--seed",
