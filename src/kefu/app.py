@@ -26,6 +26,7 @@ from kefu.limits import BodySizeLimitMiddleware
 from kefu.realtime import endpoints as realtime_endpoints
 from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
+from kefu.search import views as search_views
 from kefu.teams import views as team_views
 from kefu.users import views as user_views
 from kefu.web import pages
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         widget_views,
         routing_views,
         audit_views,
+        search_views,
     ):
         app.include_router(module.router)
     app.include_router(realtime_endpoints.router)

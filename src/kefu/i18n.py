@@ -50,6 +50,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "bad_text": "訊息含有無效的字元。",
         "bad_origin": "不允許跨來源連線。",
         "invalid_frame": "訊息格式錯誤。",
+        "search_query_empty": "請輸入要搜尋的文字、數字或詞語。",
+        "search_query_too_long": "搜尋文字最多 {max} 個字元。",
         "demo.title": "kefu 示範網站",
         "demo.intro": "這是一個示範商店頁面。點右下角的按鈕開始對話。",
     },

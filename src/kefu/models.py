@@ -7,6 +7,7 @@ from kefu.db import Base
 from kefu.inboxes.models import Inbox, InboxMember
 from kefu.messages.models import Attachment, Message
 from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
+from kefu.search.models import SearchState
 from kefu.teams.models import Team, TeamMember
 from kefu.users.models import ApiToken, User
 
@@ -26,6 +27,7 @@ __all__ = [
     "Message",
     "QueueCounter",
     "RoutingRule",
+    "SearchState",
     "SlaBreach",
     "Team",
     "TeamMember",

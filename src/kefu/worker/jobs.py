@@ -19,6 +19,7 @@ from kefu.routing.breaches import (
 )
 from kefu.routing.dispatcher import Dispatcher
 from kefu.routing.presence import HEARTBEAT_SECONDS, do_expire_presence, do_heartbeat_consoles
+from kefu.search.indexer import index_pending
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Worker:
         await self._job("next-response due times", self._fill_dues)
         await self._job("SLA breaches", self._breaches)
         await self._job("routing sweep", self.dispatcher.sweep)
+        await self._job("search index", lambda: index_pending(self.db))
 
     async def _job(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
         try:

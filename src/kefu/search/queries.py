@@ -1,0 +1,405 @@
+"""Search reads: messages (full-text index), contacts and conversations (their fields).
+
+Every result passes `conversation_scope`: an agent finds only messages and conversations they
+may open, and only contacts with at least one conversation they may open (admins: all).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSQUERY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
+
+from kefu.auth.principals import AgentPrincipal
+from kefu.contacts.models import Contact
+from kefu.conversations.models import Conversation
+from kefu.conversations.queries import conversation_scope
+from kefu.errors import InvalidInput
+from kefu.messages.models import Message
+from kefu.search import segmenter
+from kefu.search.expressions import fts5_match, tsquery
+from kefu.search.schema import fts_table, pg_table
+from kefu.search.snippets import snippet
+from kefu.search.tokens import CJK, ParsedQuery, parse_query
+
+MAX_QUERY_CHARS = 200
+MAX_OFFSET = 500
+MAX_LIMIT = 50
+# Message hits are ranked (BM25 on SQLite, ts_rank on PostgreSQL) among the newest RANK_WINDOW
+# matches the agent may see; a query matching more (a common word over a million messages)
+# would otherwise rank every one of them on each request. See docs/search.md.
+RANK_WINDOW = 2000
+
+AssigneeFilter = Literal["me", "unassigned"] | int
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    status: str | None = None
+    inbox_id: int | None = None
+    tag: str | None = None
+    assignee: AssigneeFilter | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int = 0
+    limit: int = 20
+
+
+def check_query(query: str) -> str:
+    query = query.strip()
+    if not query:
+        raise InvalidInput("Type something to search for.", code="search_query_empty")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidInput(
+            f"Search for at most {MAX_QUERY_CHARS} characters.",
+            code="search_query_too_long",
+            max=MAX_QUERY_CHARS,
+        )
+    return query
+
+
+async def parse(query: str) -> ParsedQuery:
+    """parse_query, in a thread while jieba is not loaded yet (its first load takes ~1 s)."""
+    if not segmenter.is_ready() and re.search(f"[{CJK}]", query):
+        parsed = await asyncio.to_thread(parse_query, query)
+    else:
+        parsed = parse_query(query)
+    if parsed.empty:
+        raise InvalidInput("Type some letters, digits or words.", code="search_query_empty")
+    return parsed
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def tag_condition(session: AsyncSession, tag: str) -> ColumnElement[bool]:
+    """Conversations carrying `tag` (conversations.tags is a JSON list of names)."""
+    if _dialect(session) == "postgresql":
+        return cast(Conversation.tags, JSONB).contains([tag])
+    each = func.json_each(Conversation.tags).table_valued("value")
+    return exists(select(each.c.value).where(each.c.value == tag))
+
+
+async def conversation_conditions(
+    session: AsyncSession, actor: AgentPrincipal, filters: SearchFilters
+) -> list[ColumnElement[bool]]:
+    """The visibility scope and the conversation filters, as conditions on Conversation."""
+    conditions: list[ColumnElement[bool]] = []
+    scope = await conversation_scope(session=session, actor=actor)
+    if scope is not None:
+        conditions.append(scope)
+    if filters.status is not None:
+        conditions.append(Conversation.status == filters.status)
+    if filters.inbox_id is not None:
+        conditions.append(Conversation.inbox_id == filters.inbox_id)
+    if filters.tag is not None:
+        conditions.append(tag_condition(session, filters.tag))
+    if filters.assignee == "unassigned":
+        conditions.append(Conversation.assignee_id.is_(None))
+    elif filters.assignee == "me":
+        conditions.append(Conversation.assignee_id == actor.user_id)
+    elif isinstance(filters.assignee, int):
+        conditions.append(Conversation.assignee_id == filters.assignee)
+    return conditions
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+def _sqlite_candidates(
+    parsed: ParsedQuery, conditions: list[ColumnElement[bool]], filters: SearchFilters
+) -> Select[Any]:
+    f = fts_table
+    window = select(f.c.rowid.label("id"), f.c.rank.label("rank")).where(
+        literal_column("search_messages").op("MATCH")(fts5_match(parsed))
+    )
+    if conditions:
+        window = window.join_from(f, Conversation, Conversation.id == f.c.conversation_id).where(
+            *conditions
+        )
+    if filters.since is not None:
+        window = window.where(f.c.created_at >= int(filters.since.timestamp()))
+    if filters.until is not None:
+        window = window.where(f.c.created_at < int(filters.until.timestamp()))
+    inner = window.order_by(f.c.rowid.desc()).limit(RANK_WINDOW).subquery()
+    # bm25: lower is better.
+    return select(inner.c.id).order_by(inner.c.rank, inner.c.id.desc())
+
+
+def _postgres_candidates(
+    parsed: ParsedQuery, conditions: list[ColumnElement[bool]], filters: SearchFilters
+) -> Select[Any]:
+    t = pg_table
+    query = cast(tsquery(parsed), TSQUERY)
+    window = select(t.c.message_id.label("id"), t.c.document).where(t.c.document.op("@@")(query))
+    if conditions:
+        window = window.join_from(t, Conversation, Conversation.id == t.c.conversation_id).where(
+            *conditions
+        )
+    if filters.since is not None:
+        window = window.where(t.c.created_at >= filters.since)
+    if filters.until is not None:
+        window = window.where(t.c.created_at < filters.until)
+    inner = window.order_by(t.c.message_id.desc()).limit(RANK_WINDOW).subquery()
+    rank = func.ts_rank(inner.c.document, query)
+    return select(inner.c.id).order_by(rank.desc(), inner.c.id.desc())
+
+
+@dataclass(frozen=True)
+class MessageResult:
+    message: Message
+    conversation: Conversation
+    snippet: list[tuple[str, bool]]
+
+
+async def search_messages(
+    *,
+    session: AsyncSession,
+    actor: AgentPrincipal,
+    parsed: ParsedQuery,
+    filters: SearchFilters = SearchFilters(),
+    page: Page = Page(),
+) -> tuple[list[MessageResult], bool]:
+    """Messages matching `parsed` that the agent may see: best first, then newest."""
+    conditions = await conversation_conditions(session, actor, filters)
+    build = _postgres_candidates if _dialect(session) == "postgresql" else _sqlite_candidates
+    candidates = build(parsed, conditions, filters).offset(page.offset).limit(page.limit + 1)
+    ids = [int(i) for i in (await session.execute(candidates)).scalars()]
+    has_more = len(ids) > page.limit
+    ids = ids[: page.limit]
+    if not ids:
+        return [], False
+    rows = await session.execute(
+        select(Message).where(Message.id.in_(ids)).options(joinedload(Message.sender_user))
+    )
+    messages = {m.id: m for m in rows.scalars()}
+    conversations = {
+        c.id: c
+        for c in (
+            await session.execute(
+                select(Conversation)
+                .where(Conversation.id.in_({m.conversation_id for m in messages.values()}))
+                .options(joinedload(Conversation.contact))
+            )
+        ).scalars()
+    }
+    results = []
+    for message_id in ids:  # a message deleted since it was indexed is skipped
+        message = messages.get(message_id)
+        if message is None:
+            continue
+        results.append(
+            MessageResult(
+                message=message,
+                conversation=conversations[message.conversation_id],
+                snippet=snippet(message.text, parsed.marks),
+            )
+        )
+    return results, has_more
+
+
+# --- contacts and conversations: their fields, matched with LIKE --------------------------------
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _contains(session: AsyncSession, column: Any, variants: set[str]) -> ColumnElement[bool]:
+    """`column` contains any of `variants`, ignoring case (ILIKE on PostgreSQL; SQLite's LIKE
+    ignores ASCII case)."""
+    pg = _dialect(session) == "postgresql"
+    parts = [
+        column.ilike(_like_pattern(v), escape="\\")
+        if pg
+        else column.like(_like_pattern(v), escape="\\")
+        for v in sorted(variants)
+        if v
+    ]
+    return or_(*parts) if parts else false()
+
+
+def _digits(column: Any) -> Any:
+    for ch in "-+(). ":
+        column = func.replace(column, ch, "")
+    return column
+
+
+def contact_text_columns() -> dict[str, InstrumentedAttribute[Any]]:
+    """The contact fields a search looks in. `company` joins by itself once the contacts
+    work adds the column (the hook: nothing else to change here)."""
+    columns: dict[str, InstrumentedAttribute[Any]] = {
+        "name": Contact.name,
+        "email": Contact.email,
+        "phone": Contact.phone,
+    }
+    company = getattr(Contact, "company", None)
+    if company is not None:
+        columns["company"] = company
+    return columns
+
+
+def _contact_match(session: AsyncSession, query: str) -> ColumnElement[bool]:
+    variants = segmenter.script_variants(query)
+    parts = [_contains(session, column, variants) for column in contact_text_columns().values()]
+    digits = re.sub(r"[-+(). ]", "", query)
+    if len(digits) >= 3 and digits.isdigit():
+        parts.append(_digits(Contact.phone).like(_like_pattern(digits), escape="\\"))
+    return or_(*parts)
+
+
+@dataclass(frozen=True)
+class ContactResult:
+    contact: Contact
+    conversations: int
+    matched: list[str]
+    snippet: list[tuple[str, bool]]
+
+
+async def search_contacts(
+    *,
+    session: AsyncSession,
+    actor: AgentPrincipal,
+    query: str,
+    filters: SearchFilters = SearchFilters(),
+    page: Page = Page(),
+) -> tuple[list[ContactResult], bool]:
+    """Contacts whose name, email, phone (or company) contain the query, in Traditional or
+    Simplified spelling; only those with a conversation the agent may see (and, with filters,
+    one that passes them: since/until on when it started). Newest first."""
+    conditions = await conversation_conditions(session, actor, filters)
+    if filters.since is not None:
+        conditions.append(Conversation.created_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(Conversation.created_at < filters.until)
+    visible = (
+        select(func.count(Conversation.id))
+        .where(Conversation.contact_id == Contact.id, *conditions)
+        .correlate(Contact)
+        .scalar_subquery()
+    )
+    statement = select(Contact, visible).where(_contact_match(session, query))
+    if conditions:
+        has_visible = select(Conversation.id).where(
+            Conversation.contact_id == Contact.id, *conditions
+        )
+        statement = statement.where(exists(has_visible))
+    statement = statement.order_by(Contact.id.desc()).offset(page.offset).limit(page.limit + 1)
+    rows = (await session.execute(statement)).all()
+    marks = tuple((v.casefold(), True) for v in segmenter.script_variants(query))
+    results = []
+    for contact, count in rows[: page.limit]:
+        fields = {name: str(getattr(contact, name) or "") for name in contact_text_columns()}
+        matched = [name for name, value in fields.items() if value and _has_mark(value, marks)]
+        shown = fields[matched[0]] if matched else fields["name"]
+        results.append(
+            ContactResult(
+                contact=contact,
+                conversations=int(count),
+                matched=matched,
+                snippet=_plain_snippet(shown, marks),
+            )
+        )
+    return results, len(rows) > page.limit
+
+
+def _has_mark(value: str, marks: tuple[tuple[str, bool], ...]) -> bool:
+    folded = value.casefold()
+    digits = re.sub(r"[-+(). ]", "", folded)
+    return any(m in folded or (m.isdigit() and m in digits) for m, _ in marks)
+
+
+def _plain_snippet(value: str, marks: tuple[tuple[str, bool], ...]) -> list[tuple[str, bool]]:
+    """Segments of a short field value with the query's occurrences marked (case-insensitive,
+    exact spelling variants only: these fields are matched with LIKE, not the index)."""
+    folded = value.casefold()
+    spans: list[tuple[int, int]] = []
+    for mark, _ in marks:
+        start = folded.find(mark) if mark else -1
+        while start >= 0 and len(folded) == len(value):
+            spans.append((start, start + len(mark)))
+            start = folded.find(mark, start + len(mark))
+    spans.sort()
+    segments: list[tuple[str, bool]] = []
+    cursor = 0
+    for s, e in spans:
+        if s < cursor:
+            continue
+        if s > cursor:
+            segments.append((value[cursor:s], False))
+        segments.append((value[s:e], True))
+        cursor = e
+    if cursor < len(value) or not segments:
+        segments.append((value[cursor:], False))
+    return segments
+
+
+def _tag_contains(session: AsyncSession, variants: set[str]) -> ColumnElement[bool]:
+    if _dialect(session) == "postgresql":
+        each = func.json_array_elements_text(Conversation.tags).table_valued("value")
+    else:
+        each = func.json_each(Conversation.tags).table_valued("value")
+    value = cast(each.c.value, String)
+    return exists(select(each.c.value).where(_contains(session, value, variants)))
+
+
+async def search_conversations(
+    *,
+    session: AsyncSession,
+    actor: AgentPrincipal,
+    query: str,
+    filters: SearchFilters = SearchFilters(),
+    page: Page = Page(),
+) -> tuple[list[Conversation], bool]:
+    """Conversations by number (id, public id, queue number: "#123" or "123"), tag, topic, or
+    their contact's name, email or phone. Most recently active first."""
+    conditions = await conversation_conditions(session, actor, filters)
+    variants = segmenter.script_variants(query)
+    parts = [
+        Conversation.public_id == query,
+        _tag_contains(session, variants),
+        _contains(session, Conversation.topic, variants),
+        _contact_match(session, query),
+    ]
+    number = query.lstrip("#").strip()
+    if number.isdigit() and len(number) <= 9:
+        parts += [Conversation.id == int(number), Conversation.queue_number == int(number)]
+    statement = (
+        select(Conversation)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(or_(*parts), *conditions)
+        .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
+    )
+    if filters.since is not None:
+        statement = statement.where(Conversation.created_at >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(Conversation.created_at < filters.until)
+    statement = statement.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+    rows = list(
+        (await session.execute(statement.offset(page.offset).limit(page.limit + 1))).scalars()
+    )
+    return rows[: page.limit], len(rows) > page.limit
