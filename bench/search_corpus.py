@@ -184,6 +184,7 @@ PRODUCTS = ["iPhone 15", "AirPods", "Galaxy S24", "MacBook", "Switch", "Kindle",
 class Corpus:
     def __init__(self, seed: int = 1) -> None:
         self.rng = random.Random(seed)
+        self.order_numbers: list[str] = []  # every one handed out, for rare-term queries
         to_tw = opencc.OpenCC("s2twp")
         lists = (ZH_GREETINGS, ZH_OBJECTS, ZH_PROBLEMS, ZH_REQUESTS, ZH_AGENT)
         # Each vocabulary list in both scripts, converted once (generation stays fast).
@@ -193,7 +194,9 @@ class Corpus:
         }
 
     def order_number(self) -> str:
-        return str(self.rng.randrange(10_000_000, 99_999_999))
+        number = str(self.rng.randrange(10_000_000, 99_999_999))
+        self.order_numbers.append(number)
+        return number
 
     def chinese(self, *, script: str, agent: bool) -> str:
         rng = self.rng
@@ -201,7 +204,7 @@ class Corpus:
         if agent:
             text = rng.choice(replies)
             if rng.random() < 0.3:
-                text += "，订单编号 " + self.order_number() if script == "cn" else "。"
+                text += ("，订单编号 " if script == "cn" else "，訂單編號 ") + self.order_number()
             return text
         parts = [rng.choice(greetings)]
         obj = rng.choice(objects)
