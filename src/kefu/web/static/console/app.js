@@ -17,6 +17,7 @@ import { renderProfile } from "./views/profile.js";
 import { renderQueue } from "./views/queue.js";
 import { renderRoutingSettings } from "./views/routing-settings.js";
 import { renderRules } from "./views/rules.js";
+import { renderSearch } from "./views/search.js";
 import { renderTeams } from "./views/teams.js";
 import { Thread } from "./views/thread.js";
 
@@ -39,6 +40,7 @@ const PAGES = {
   },
   rules: { render: (el) => renderRules(el, ctx), allowed: isAdmin },
   profile: { render: (el) => renderProfile(el, ctx), allowed: everyone },
+  search: { render: (el) => renderSearch(el, ctx), allowed: everyone },
 };
 
 let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
@@ -176,6 +178,7 @@ function renderShell() {
       { class: "nav-main" },
       navLink("conversations", t("nav.conversations"), "chat"),
       navLink("queue", t("nav.queue"), "queue", h("span", { class: "nav-badge", hidden: true })),
+      navLink("search", t("nav.search"), "search"),
       isLead() ? navLink("agents", t("nav.agents"), "users") : null,
       isAdmin() ? navLink("teams", t("nav.teams"), "team") : null,
       isAdmin() ? navLink("inboxes", t("nav.inboxes"), "inbox") : null,

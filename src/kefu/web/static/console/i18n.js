@@ -1,7 +1,8 @@
 // The console's translation catalog. zh-TW and en ship complete; a missing key falls back to en.
-// The routing screens' strings live in i18n-routing.js and are merged in here.
+// The routing screens' strings live in i18n-routing.js and are merged in here (search's too).
 
 import { ROUTING_CATALOG } from "./i18n-routing.js";
+import { SEARCH_CATALOG } from "./i18n-search.js";
 
 const CATALOG = {
   en: {
@@ -261,6 +262,7 @@ const CATALOG = {
 };
 
 for (const [lang, entries] of Object.entries(ROUTING_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(SEARCH_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],
