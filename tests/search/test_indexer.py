@@ -61,8 +61,8 @@ async def test_watermark_batches_and_idempotence(
     assert await indexer.index_pending(runtime.db) == 0  # caught up: nothing read, no write
     assert len(await _found(runtime, workspace.admin, "退款")) == 5
     # From scratch again (a re-index): the same rows, no duplicates.
-    async with runtime.db.write() as session:
-        await session.execute(delete(SearchState))
+    await indexer.do_reset_index(runtime.db)
+    assert await _rows(runtime) == 0 and await _state(runtime) is None
     await indexer.index_pending(runtime.db)
     assert await _rows(runtime) == 5
     assert len(await _found(runtime, workspace.admin, "退款")) == 5

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.db import Database, dialect_insert
@@ -192,6 +192,14 @@ async def do_index_messages(db: Database, *, batch: int = BATCH) -> int:
         state.gaps = [[i, t] for i, t in sorted(gaps.items())]
         state.indexed += len(fresh) + len(late)
     return len(fresh_ids)
+
+
+async def do_reset_index(db: Database) -> None:
+    """Empty the index and its watermark: the worker rebuilds it from the first message (after
+    a change of folding or tokens: `kefu search-reindex`)."""
+    async with db.write() as session:
+        await session.execute(text("DELETE FROM search_messages"))
+        await session.execute(delete(SearchState).where(SearchState.name == SOURCE))
 
 
 async def index_pending(db: Database, *, budget_seconds: float = 2.0, batch: int = BATCH) -> int:
