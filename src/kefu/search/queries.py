@@ -14,8 +14,11 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     String,
+    any_,
+    bindparam,
     cast,
     exists,
     false,
@@ -24,7 +27,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
@@ -47,6 +50,10 @@ MAX_LIMIT = 50
 # matches the agent may see; a query matching more (a common word over a million messages)
 # would otherwise rank every one of them on each request. See docs/search.md.
 RANK_WINDOW = 2000
+# PostgreSQL: up to this many visible conversations are passed to the index query as an array
+# (conversation_id = ANY(...)), so that it ANDs the GIN bitmap with the conversation index and
+# reads only the matches the agent may see; more, and it joins conversations instead.
+MAX_CONVERSATION_IDS = 20_000
 
 AssigneeFilter = Literal["me", "unassigned"] | int
 
@@ -150,12 +157,18 @@ def _sqlite_candidates(
 
 
 def _postgres_candidates(
-    parsed: ParsedQuery, conditions: list[ColumnElement[bool]], filters: SearchFilters
+    parsed: ParsedQuery,
+    conditions: list[ColumnElement[bool]],
+    filters: SearchFilters,
+    conversation_ids: list[int] | None,
 ) -> Select[Any]:
     t = pg_table
     query = cast(tsquery(parsed), TSQUERY)
     window = select(t.c.message_id.label("id"), t.c.document).where(t.c.document.op("@@")(query))
-    if conditions:
+    if conversation_ids is not None:
+        ids = bindparam("conversation_ids", conversation_ids, type_=ARRAY(Integer))
+        window = window.where(t.c.conversation_id == any_(ids))
+    elif conditions:
         window = window.join_from(t, Conversation, Conversation.id == t.c.conversation_id).where(
             *conditions
         )
@@ -185,8 +198,21 @@ async def search_messages(
 ) -> tuple[list[MessageResult], bool]:
     """Messages matching `parsed` that the agent may see: best first, then newest."""
     conditions = await conversation_conditions(session, actor, filters)
-    build = _postgres_candidates if _dialect(session) == "postgresql" else _sqlite_candidates
-    candidates = build(parsed, conditions, filters).offset(page.offset).limit(page.limit + 1)
+    if _dialect(session) == "postgresql":
+        conversation_ids = None
+        if conditions:
+            found = await session.execute(
+                select(Conversation.id).where(*conditions).limit(MAX_CONVERSATION_IDS + 1)
+            )
+            conversation_ids = list(found.scalars())
+            if not conversation_ids:
+                return [], False
+            if len(conversation_ids) > MAX_CONVERSATION_IDS:
+                conversation_ids = None
+        candidates = _postgres_candidates(parsed, conditions, filters, conversation_ids)
+    else:
+        candidates = _sqlite_candidates(parsed, conditions, filters)
+    candidates = candidates.offset(page.offset).limit(page.limit + 1)
     ids = [int(i) for i in (await session.execute(candidates)).scalars()]
     has_more = len(ids) > page.limit
     ids = ids[: page.limit]

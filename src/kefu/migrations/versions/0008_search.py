@@ -38,6 +38,8 @@ POSTGRES_DDL = (
         document TSVECTOR NOT NULL
     )""",
     "CREATE INDEX ix_search_messages_document ON search_messages USING gin (document)",
+    # With the GIN index, a bitmap AND: only matches in the agent's conversations are read.
+    "CREATE INDEX ix_search_messages_conversation_id ON search_messages (conversation_id)",
 )
 
 
