@@ -37,10 +37,15 @@ def _fold_char(ch: str) -> str:
     return fold(ch)
 
 
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """fold(text) character by character, with the index in `text` of every folded character
-    (so that matches found in the folded form can be marked in the original). Slower than
-    fold(): used for the few hits on a result page, never for indexing."""
+def fold_with_offsets(text: str) -> tuple[str, range | list[int]]:
+    """fold(text), with the index in `text` of every folded character (so that matches found
+    in the folded form can be marked in the original). Used for the few hits on a result page.
+    When folding kept the length (nearly always: full-width, case and Chinese variants map one
+    character to one), the offsets are the identity; otherwise it folds character by
+    character, a Python loop."""
+    folded = fold(text)
+    if len(folded) == len(text):
+        return folded, range(len(text))
     out: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):

@@ -99,6 +99,13 @@ async def parse(query: str) -> ParsedQuery:
     return parsed
 
 
+async def load_converters() -> None:
+    """OpenCC's converters, loaded in a thread the first time (contacts and conversations
+    match names in both scripts)."""
+    if not segmenter.converters.cache_info().currsize:
+        await asyncio.to_thread(segmenter.converters)
+
+
 def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 

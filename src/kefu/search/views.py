@@ -93,6 +93,7 @@ async def search(
             for h in hits
         ]
     elif type == "contacts":
+        await queries.load_converters()
         async with runtime.db.read() as session:
             contacts, results.has_more = await queries.search_contacts(
                 session=session, actor=actor, query=query, filters=filters, page=page
@@ -109,6 +110,7 @@ async def search(
             for c in contacts
         ]
     else:
+        await queries.load_converters()
         async with runtime.db.read() as session:
             conversations, results.has_more = await queries.search_conversations(
                 session=session, actor=actor, query=query, filters=filters, page=page
