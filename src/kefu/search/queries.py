@@ -45,16 +45,18 @@ from kefu.search.snippets import snippet
 from kefu.search.tokens import CJK, ParsedQuery, parse_query
 
 MAX_QUERY_CHARS = 200
-MAX_OFFSET = 500
 MAX_LIMIT = 50
 # Message hits are ranked (BM25 on SQLite, ts_rank on PostgreSQL) among the newest RANK_WINDOW
 # matches the agent may see; a query matching more (a common word over a million messages)
 # would otherwise rank every one of them on each request. See docs/search.md.
-RANK_WINDOW = 2000
+RANK_WINDOW = 500
+# PostgreSQL looks for the window among the newest RECENT_IDS messages first (see _postgres_rows).
+RECENT_IDS = 50_000
 # PostgreSQL: up to this many visible conversations are passed to the index query as an array
 # (conversation_id = ANY(...)), so that it ANDs the GIN bitmap with the conversation index and
 # reads only the matches the agent may see; more, and it joins conversations instead.
-MAX_CONVERSATION_IDS = 20_000
+MAX_CONVERSATION_IDS = 50_000
+MAX_OFFSET = RANK_WINDOW - MAX_LIMIT  # pages stay inside the ranked window
 
 AssigneeFilter = Literal["me", "unassigned"] | int
 
@@ -144,9 +146,11 @@ async def conversation_conditions(
 # --- messages ---------------------------------------------------------------------------------
 
 
-def _sqlite_candidates(
+def _sqlite_window(
     parsed: ParsedQuery, conditions: list[ColumnElement[bool]], filters: SearchFilters
 ) -> Select[Any]:
+    """(id, score) of the newest RANK_WINDOW visible matches. FTS5 walks its doclists newest
+    first and stops at the window; bm25 is computed for those rows only (lower is better)."""
     f = fts_table
     window = select(f.c.rowid.label("id"), f.c.rank.label("rank")).where(
         literal_column("search_messages").op("MATCH")(fts5_match(parsed))
@@ -160,16 +164,20 @@ def _sqlite_candidates(
     if filters.until is not None:
         window = window.where(f.c.created_at < int(filters.until.timestamp()))
     inner = window.order_by(f.c.rowid.desc()).limit(RANK_WINDOW).subquery()
-    # bm25: lower is better.
-    return select(inner.c.id).order_by(inner.c.rank, inner.c.id.desc())
+    return select(inner.c.id, (-inner.c.rank).label("score"))
 
 
-def _postgres_candidates(
+def _postgres_window(
     parsed: ParsedQuery,
     conditions: list[ColumnElement[bool]],
     filters: SearchFilters,
     conversation_ids: list[int] | None,
+    *,
+    recent_from: int | None,
+    older_than: int | None,
+    limit: int,
 ) -> Select[Any]:
+    """(id, ts_rank) of the newest `limit` visible matches with ids in the given range."""
     t = pg_table
     query = cast(tsquery(parsed), TSQUERY)
     window = select(t.c.message_id.label("id"), t.c.document).where(t.c.document.op("@@")(query))
@@ -184,9 +192,66 @@ def _postgres_candidates(
         window = window.where(t.c.created_at >= filters.since)
     if filters.until is not None:
         window = window.where(t.c.created_at < filters.until)
-    inner = window.order_by(t.c.message_id.desc()).limit(RANK_WINDOW).subquery()
-    rank = func.ts_rank(inner.c.document, query)
-    return select(inner.c.id).order_by(rank.desc(), inner.c.id.desc())
+    if recent_from is not None:
+        # Newest first along the primary key, stopping at `limit` matches: cheap for common
+        # words, and bounded by the range for rare ones.
+        window = window.where(t.c.message_id > recent_from).order_by(t.c.message_id.desc())
+    else:
+        # Older matches: "+ 0" keeps the planner off a backward walk of the primary key (for a
+        # rare word it would read every row); the GIN index finds the few matches instead.
+        if older_than is not None:
+            window = window.where(t.c.message_id <= older_than)
+        window = window.order_by((t.c.message_id + 0).desc())
+    inner = window.limit(limit).subquery()
+    return select(inner.c.id, func.ts_rank(inner.c.document, query).label("score"))
+
+
+async def _postgres_rows(
+    session: AsyncSession,
+    parsed: ParsedQuery,
+    conditions: list[ColumnElement[bool]],
+    filters: SearchFilters,
+) -> list[tuple[int, float]]:
+    conversation_ids = None
+    if conditions:
+        found = await session.execute(
+            select(Conversation.id).where(*conditions).limit(MAX_CONVERSATION_IDS + 1)
+        )
+        conversation_ids = list(found.scalars())
+        if not conversation_ids:
+            return []
+        if len(conversation_ids) > MAX_CONVERSATION_IDS:
+            conversation_ids = None
+    newest = await session.scalar(select(func.max(pg_table.c.message_id)))
+    if newest is None:
+        return []
+    split = int(newest) - RECENT_IDS
+    rows = [
+        (int(i), float(s))
+        for i, s in await session.execute(
+            _postgres_window(
+                parsed,
+                conditions,
+                filters,
+                conversation_ids,
+                recent_from=split,
+                older_than=None,
+                limit=RANK_WINDOW,
+            )
+        )
+    ]
+    if len(rows) < RANK_WINDOW and split > 0:
+        older = _postgres_window(
+            parsed,
+            conditions,
+            filters,
+            conversation_ids,
+            recent_from=None,
+            older_than=split,
+            limit=RANK_WINDOW - len(rows),
+        )
+        rows += [(int(i), float(s)) for i, s in await session.execute(older)]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -207,29 +272,20 @@ async def search_messages(
     """Messages matching `parsed` that the agent may see: best first, then newest."""
     conditions = await conversation_conditions(session, actor, filters)
     if _dialect(session) == "postgresql":
-        conversation_ids = None
-        if conditions:
-            found = await session.execute(
-                select(Conversation.id).where(*conditions).limit(MAX_CONVERSATION_IDS + 1)
-            )
-            conversation_ids = list(found.scalars())
-            if not conversation_ids:
-                return [], False
-            if len(conversation_ids) > MAX_CONVERSATION_IDS:
-                conversation_ids = None
-        candidates = _postgres_candidates(parsed, conditions, filters, conversation_ids)
+        rows = await _postgres_rows(session, parsed, conditions, filters)
     else:
-        candidates = _sqlite_candidates(parsed, conditions, filters)
-    candidates = candidates.offset(page.offset).limit(page.limit + 1)
-    ids = [int(i) for i in (await session.execute(candidates)).scalars()]
+        window = _sqlite_window(parsed, conditions, filters)
+        rows = [(int(i), float(s)) for i, s in await session.execute(window)]
+    rows.sort(key=lambda row: (-row[1], -row[0]))  # best first, then newest
+    ids = [i for i, _ in rows[page.offset : page.offset + page.limit + 1]]
     has_more = len(ids) > page.limit
     ids = ids[: page.limit]
     if not ids:
         return [], False
-    rows = await session.execute(
+    loaded = await session.execute(
         select(Message).where(Message.id.in_(ids)).options(joinedload(Message.sender_user))
     )
-    messages = {m.id: m for m in rows.scalars()}
+    messages = {m.id: m for m in loaded.scalars()}
     conversations = {
         c.id: c
         for c in (
