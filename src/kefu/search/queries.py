@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     any_,
     bindparam,
     cast,
@@ -113,11 +114,16 @@ def _dialect(session: AsyncSession) -> str:
 
 
 def tag_condition(session: AsyncSession, tag: str) -> ColumnElement[bool]:
-    """Conversations carrying `tag` (conversations.tags is a JSON list of names)."""
+    """Conversations carrying `tag` (conversations.tags is a JSON list of names). A LIKE on
+    the JSON text (the quoted name, as written or as JSON escapes it) first: it rules out most
+    rows for a fraction of the cost of parsing every list."""
+    quoted = {json.dumps(tag), json.dumps(tag, ensure_ascii=False)}
+    text_form = cast(Conversation.tags, String)
+    cheap = or_(*(text_form.like(_like_pattern(q), escape="\\") for q in sorted(quoted)))
     if _dialect(session) == "postgresql":
-        return cast(Conversation.tags, JSONB).contains([tag])
+        return and_(cheap, cast(Conversation.tags, JSONB).contains([tag]))
     each = func.json_each(Conversation.tags).table_valued("value")
-    return exists(select(each.c.value).where(each.c.value == tag))
+    return and_(cheap, exists(select(each.c.value).where(each.c.value == tag)))
 
 
 async def conversation_conditions(
