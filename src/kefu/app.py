@@ -34,6 +34,7 @@ from kefu.realtime import endpoints as realtime_endpoints
 from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
 from kefu.scheduled import views as scheduled_views
+from kefu.search import views as search_views
 from kefu.surveys import views as survey_views
 from kefu.tags import views as tag_views
 from kefu.teams import views as team_views
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workflow_views,
         tag_views,
         canned_views,
+        search_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

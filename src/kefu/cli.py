@@ -1,4 +1,4 @@
-"""Command line: kefu serve | migrate | createuser | demo."""
+"""Command line: kefu serve | migrate | createuser | demo | search-reindex."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=("admin", "supervisor", "agent"), default="agent")
     sub.add_parser("demo", help="create the demo workspace if the database has no users")
+    sub.add_parser("search-reindex", help="empty the search index; the worker rebuilds it")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -41,12 +42,30 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "createuser":
         return _createuser(settings, args.email, args.name, args.role)
+    if args.command == "search-reindex":
+        return _search_reindex(settings)
     if args.command == "demo":
         from kefu.demo import create_demo_workspace, print_banner
 
         print_banner(settings, asyncio.run(create_demo_workspace(settings)))
         return 0
     return _serve(settings, workers=args.workers, demo=settings.demo and not args.no_demo)
+
+
+def _search_reindex(settings: Settings) -> int:
+    from kefu.db import Database
+    from kefu.search.indexer import do_reset_index
+
+    async def run() -> None:
+        db = Database(settings.effective_database_url)
+        try:
+            await do_reset_index(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    print("search index emptied: running nodes rebuild it in the background")
+    return 0
 
 
 def _serve(settings: Settings, *, workers: int, demo: bool) -> int:

@@ -115,6 +115,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "canned_shortcut_taken": "這個快捷鍵(同一範圍與語言)已被使用。",
         "shared_canned_for_leads": "只有管理員與主管可以管理共用的罐頭回覆。",
         "too_many_canned": "這裡最多只能有 {max} 則罐頭回覆。",
+        "search_query_empty": "請輸入要搜尋的文字、數字或詞語。",
+        "search_query_too_long": "搜尋文字最多 {max} 個字元。",
         "demo.title": "kefu 示範網站",
         "demo.intro": "這是一個示範商店頁面。點右下角的按鈕開始對話。",
     },

@@ -13,6 +13,7 @@ from kefu.notifications.models import ConversationParticipant, Notification, Not
 from kefu.outbox.models import OutboxJob
 from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
 from kefu.scheduled.models import ScheduledMessage
+from kefu.search.models import SearchState
 from kefu.surveys.models import SurveyResponse
 from kefu.tags.models import ConversationTag, Tag
 from kefu.teams.models import Team, TeamMember
@@ -45,6 +46,7 @@ __all__ = [
     "QueueCounter",
     "RoutingRule",
     "ScheduledMessage",
+    "SearchState",
     "SlaBreach",
     "SurveyResponse",
     "Tag",

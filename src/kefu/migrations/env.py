@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from kefu.db import null_pool_engine
 from kefu.models import Base
+from kefu.search.schema import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,  # the search index's tables are raw DDL
     )
     with context.begin_transaction():
         context.run_migrations()

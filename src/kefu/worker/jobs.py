@@ -22,6 +22,7 @@ from kefu.routing.breaches import (
 from kefu.routing.dispatcher import Dispatcher
 from kefu.routing.presence import HEARTBEAT_SECONDS, do_expire_presence, do_heartbeat_consoles
 from kefu.scheduled import jobs as scheduled_jobs
+from kefu.search.indexer import index_pending
 from kefu.transcripts import jobs as transcript_jobs
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class Worker:
         await self._job("snooze wake-ups", lambda: run_snooze_wakeups(self.db))
         await self._job("routing sweep", self.dispatcher.sweep)
         await self._job("outbox", self.outbox.run_due)
+        await self._job("search index", lambda: index_pending(self.db))
 
     async def _job(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
         try:

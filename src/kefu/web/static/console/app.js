@@ -27,6 +27,7 @@ import { renderRoutingSettings } from "./views/routing-settings.js";
 import { renderRules } from "./views/rules.js";
 import { tagStore } from "./views/tags.js";
 import { renderTags } from "./views/tags-admin.js";
+import { renderSearch } from "./views/search.js";
 import { renderTeams } from "./views/teams.js";
 import { Thread } from "./views/thread.js";
 
@@ -63,6 +64,7 @@ const PAGES = {
     allowed: everyone,
     nav: "profile",
   },
+  search: { render: (el) => renderSearch(el, ctx), allowed: everyone },
 };
 
 let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
@@ -222,6 +224,7 @@ function renderShell() {
       navLink("conversations", t("nav.conversations"), "chat"),
       navLink("queue", t("nav.queue"), "queue", h("span", { class: "nav-badge", hidden: true })),
       navLink("contacts", t("nav.contacts"), "contacts"),
+      navLink("search", t("nav.search"), "search"),
       isLead() ? navLink("agents", t("nav.agents"), "users") : null,
       isAdmin() ? navLink("teams", t("nav.teams"), "team") : null,
       isAdmin() ? navLink("inboxes", t("nav.inboxes"), "inbox") : null,

@@ -1,5 +1,5 @@
 // The console's translation catalog. zh-TW and en ship complete; a missing key falls back to en.
-// The routing screens' strings live in i18n-routing.js and are merged in here.
+// The routing screens' strings live in i18n-routing.js and are merged in here (search's too).
 
 import { CONTACTS_CATALOG } from "./i18n-contacts.js";
 import { NOTIFY_CATALOG } from "./i18n-notify.js";
@@ -7,6 +7,7 @@ import { ATTACHMENTS_CATALOG } from "./i18n-attachments.js";
 import { ROUTING_CATALOG } from "./i18n-routing.js";
 import { SURVEYS_CATALOG } from "./i18n-surveys.js";
 import { WORKFLOW_CATALOG } from "./i18n-workflow.js";
+import { SEARCH_CATALOG } from "./i18n-search.js";
 
 const CATALOG = {
   en: {
@@ -287,6 +288,7 @@ for (const [lang, entries] of Object.entries(CONTACTS_CATALOG)) Object.assign(CA
 for (const [lang, entries] of Object.entries(NOTIFY_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(ATTACHMENTS_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(WORKFLOW_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(SEARCH_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

@@ -1,0 +1,1 @@
+"""Full-text search over messages, contacts and conversations (see docs/search.md)."""
