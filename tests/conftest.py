@@ -19,10 +19,12 @@ import httpx
 import hypothesis
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from kefu.app import create_app
+from kefu.auth import passwords
 from kefu.auth.principals import SystemPrincipal
 from kefu.config import Settings
 from kefu.db import null_pool_engine
@@ -46,6 +48,21 @@ hypothesis.settings.register_profile(
 hypothesis.settings.load_profile("kefu")
 
 PG_URL = os.environ.get("KEFU_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """In-process tests hash with argon2's smallest parameters: every workspace creates four
+    users, and the production parameters (~0.1-0.4 s a hash here) cost minutes over the suite.
+    Servers started as processes (browser and multi-node tests) keep the real parameters, and
+    verification reads the parameters from each hash, so both kinds of hashes still verify."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    original = (passwords._hasher, passwords._DUMMY_HASH)
+    passwords._hasher, passwords._DUMMY_HASH = cheap, cheap.hash("kefu-dummy-password")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = original
+
+
 PASSWORD = "correct horse battery"
 
 
