@@ -2,7 +2,7 @@
 
 Sending a message does no search work at all; the index lags writes by one worker round (the
 worker runs every KEFU_WORKER_INTERVAL_SECONDS, 5 s by default) plus the time to index what
-arrived meanwhile (5,000-6,300 messages a second measured, see docs/benchmarks.md).
+arrived meanwhile (11,000-19,000 messages a second measured, see docs/benchmarks.md).
 
 Safe on several nodes: every node may run the job; a batch is read and tokenised outside any
 lock, then written in one transaction that first locks the state row (PostgreSQL: FOR UPDATE;
