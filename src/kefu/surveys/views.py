@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from kefu.auth.dependencies import Agent, RuntimeDep, authenticate_visitor
+from kefu.auth.dependencies import Agent, RuntimeDep
 from kefu.auth.permissions import require_admin
 from kefu.bounds import IdPath
-from kefu.channels.web.views import VisitorToken, load_inbox
-from kefu.conversations.queries import access_conversation, access_visitor_conversation
+from kefu.channels.web.views import VisitorToken, load_visitor_conversation
+from kefu.conversations.queries import access_conversation
 from kefu.inboxes.queries import access_inbox
 from kefu.surveys import actions, queries
 from kefu.surveys.schemas import SurveyAnswerIn, SurveyResponseOut, VisitorSurveyOut
@@ -28,10 +28,13 @@ async def widget_survey(
 ) -> VisitorSurveyOut:
     """Whether the customer is asked to rate this conversation, and what they answered."""
     async with runtime.db.read() as session:
-        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
-        conversation = await access_visitor_conversation(
-            session=session, visitor=visitor, public_id=conversation_id
+        inbox, _, conversation = await load_visitor_conversation(
+            session,
+            runtime,
+            request,
+            inbox_key=inbox_key,
+            token=x_kefu_visitor,
+            public_id=conversation_id,
         )
         return await queries.get_visitor_survey(
             session=session, conversation=conversation, inbox=inbox
@@ -49,10 +52,13 @@ async def widget_answer_survey(
 ) -> VisitorSurveyOut:
     """Answer CSAT (1-5, optional comment) or NPS (0-10) for the resolved conversation."""
     async with runtime.db.write() as session:
-        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
-        conversation = await access_visitor_conversation(
-            session=session, visitor=visitor, public_id=conversation_id
+        inbox, visitor, conversation = await load_visitor_conversation(
+            session,
+            runtime,
+            request,
+            inbox_key=inbox_key,
+            token=x_kefu_visitor,
+            public_id=conversation_id,
         )
         await actions.do_answer_survey(
             session,

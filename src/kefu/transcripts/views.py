@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from kefu.auth.dependencies import Agent, RuntimeDep, authenticate_visitor
+from kefu.auth.dependencies import Agent, RuntimeDep
 from kefu.bounds import IdPath
-from kefu.channels.web.views import VisitorToken, load_inbox
-from kefu.conversations.queries import access_conversation, access_visitor_conversation
+from kefu.channels.web.views import VisitorToken, load_visitor_conversation
+from kefu.conversations.queries import access_conversation
 from kefu.transcripts.actions import do_request_transcript
 from kefu.transcripts.queries import transcript_messages, transcript_view
 from kefu.transcripts.render import CSP, render_html
@@ -32,10 +32,13 @@ async def widget_request_transcript(
 ) -> TranscriptRequestOut:
     """Email the conversation to the customer's own address (see docs/surveys.md)."""
     async with runtime.db.write() as session:
-        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
-        conversation = await access_visitor_conversation(
-            session=session, visitor=visitor, public_id=conversation_id
+        _, visitor, conversation = await load_visitor_conversation(
+            session,
+            runtime,
+            request,
+            inbox_key=inbox_key,
+            token=x_kefu_visitor,
+            public_id=conversation_id,
         )
         sent_to = await do_request_transcript(
             session,

@@ -3,7 +3,7 @@ scoped to their own contact in one inbox; the page's Origin must be allowed for 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,7 @@ from kefu.channels.web.schemas import (
 )
 from kefu.contacts.actions import do_create_visitor
 from kefu.conversations.actions import do_mark_read_by_visitor, do_start_visitor_conversation
+from kefu.conversations.models import Conversation
 from kefu.conversations.queries import (
     access_visitor_conversation,
     get_current_visitor_conversation,
@@ -55,6 +56,31 @@ async def load_inbox(
     if not origin_allowed(inbox, origin, own_origin=origin_of(runtime.settings.base_url())):
         raise PermissionDenied("This site may not use this chat.", code="origin_not_allowed")
     return inbox
+
+
+class VisitorConversation(NamedTuple):
+    inbox: Inbox
+    visitor: VisitorPrincipal
+    conversation: Conversation
+
+
+async def load_visitor_conversation(
+    session: AsyncSession,
+    runtime: Runtime,
+    request: Request,
+    *,
+    inbox_key: str,
+    token: str | None,
+    public_id: str,
+) -> VisitorConversation:
+    """The checks every widget call on one conversation makes, in order: the inbox and the page's
+    origin, the visitor token, then that the conversation is this visitor's (NotFound if not)."""
+    inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
+    visitor = await authenticate_visitor(runtime, token, inbox.id, session=session)
+    conversation = await access_visitor_conversation(
+        session=session, visitor=visitor, public_id=public_id
+    )
+    return VisitorConversation(inbox, visitor, conversation)
 
 
 @router.get("/config", response_model=WidgetConfigOut)
@@ -164,10 +190,13 @@ async def widget_messages(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> WidgetMessagePage:
     async with runtime.db.read() as session:
-        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
-        conversation = await access_visitor_conversation(
-            session=session, visitor=visitor, public_id=conversation_id
+        _, _, conversation = await load_visitor_conversation(
+            session,
+            runtime,
+            request,
+            inbox_key=inbox_key,
+            token=x_kefu_visitor,
+            public_id=conversation_id,
         )
         messages, has_more = await list_messages(
             session=session,
@@ -190,10 +219,13 @@ async def widget_read(
     x_kefu_visitor: VisitorToken = None,
 ) -> None:
     async with runtime.db.write() as session:
-        inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
-        visitor = await authenticate_visitor(runtime, x_kefu_visitor, inbox.id, session=session)
-        conversation = await access_visitor_conversation(
-            session=session, visitor=visitor, public_id=conversation_id
+        _, visitor, conversation = await load_visitor_conversation(
+            session,
+            runtime,
+            request,
+            inbox_key=inbox_key,
+            token=x_kefu_visitor,
+            public_id=conversation_id,
         )
         await do_mark_read_by_visitor(
             session, actor=visitor, conversation=conversation, seq=body.seq
