@@ -18,11 +18,13 @@ from kefu.attachments import views as attachment_views
 from kefu.attributes import views as attribute_views
 from kefu.audit import views as audit_views
 from kefu.canned import views as canned_views
+from kefu.channels import reach_views
 from kefu.channels import views as channel_views
 from kefu.channels import webhooks as webhook_views
 from kefu.channels.web import views as widget_views
 from kefu.channels.web.cors import WidgetCORSMiddleware
 from kefu.config import Settings
+from kefu.contacts import suggestion_views
 from kefu.contacts import views as contact_views
 from kefu.conversations import views as conversation_views
 from kefu.conversations import workflow_views
@@ -133,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routing_views,
         audit_views,
         contact_views,
+        suggestion_views,
+        reach_views,
         attribute_views,
         identity_views,
         notification_views,

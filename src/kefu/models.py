@@ -4,7 +4,13 @@ from kefu.attributes.models import AttributeDefinition
 from kefu.audit.models import AuditEntry
 from kefu.canned.models import CannedResponse
 from kefu.channels.models import ChannelEvent
-from kefu.contacts.models import Contact, ContactActivity, ContactIdentity, ContactNote
+from kefu.contacts.models import (
+    Contact,
+    ContactActivity,
+    ContactIdentity,
+    ContactMergeSuggestion,
+    ContactNote,
+)
 from kefu.conversations.models import Conversation, ConversationRead
 from kefu.db import Base
 from kefu.identity.models import InboxIdentity
@@ -33,6 +39,7 @@ __all__ = [
     "Contact",
     "ContactActivity",
     "ContactIdentity",
+    "ContactMergeSuggestion",
     "ContactNote",
     "Conversation",
     "ConversationParticipant",

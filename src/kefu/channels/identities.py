@@ -4,6 +4,9 @@ A customer is known on each channel by the provider's id for them (LINE userId, 
 Messenger PSID, Telegram chat id, an email address), one ContactIdentity per (channel type,
 inbox, external id). Two webhooks for a new customer at once (two nodes) meet on its unique
 constraint: the loser's savepoint rolls back and it uses the winner's contact.
+
+A new contact, or one that gets an email address or phone number it did not have, is matched
+against the others (kefu.channels.matching): merged when certain, else proposed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.channels.base import InboundEvent
+from kefu.channels.matching import details_of, match_contact, record_verified
 from kefu.contacts.models import Contact, ContactIdentity
 from kefu.db import utcnow
 from kefu.inboxes.models import Inbox
@@ -46,12 +50,23 @@ async def ensure_channel_contact(
     contact = await find_channel_contact(
         session, inbox=inbox, external_user_id=event.external_user_id
     )
+    details = details_of(
+        verified_phone=event.verified_phone,
+        verified_email=event.verified_email,
+        phone=event.phone,
+        email=event.email,
+    )
     if contact is not None:
+        known = _known(contact)
         _fill_details(contact, event)
+        record_verified(contact, details)
         contact.last_seen_at = utcnow()
+        if _known(contact) != known:
+            contact = await match_contact(session, contact, details)
         return contact, False
     contact = Contact(name="", attributes={}, last_seen_at=utcnow())
     _fill_details(contact, event)
+    record_verified(contact, details)
     try:
         async with session.begin_nested():
             session.add(contact)
@@ -72,7 +87,11 @@ async def ensure_channel_contact(
         if winner is None:
             raise
         return winner, False
-    return contact, True
+    return await match_contact(session, contact, details), True
+
+
+def _known(contact: Contact) -> tuple[str | None, ...]:
+    return (contact.email, contact.phone, contact.verified_email, contact.verified_phone)
 
 
 def _fill_details(contact: Contact, event: InboundEvent) -> None:

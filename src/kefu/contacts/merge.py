@@ -13,6 +13,7 @@ activity line pointing to the one that continues.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
@@ -25,7 +26,13 @@ from kefu.audit.actions import record_audit
 from kefu.auth.principals import AgentPrincipal, Principal
 from kefu.contacts import events as contact_events
 from kefu.contacts.actions import PROFILE_FIELDS, record_activity
-from kefu.contacts.models import Contact, ContactActivity, ContactIdentity, ContactNote
+from kefu.contacts.models import (
+    Contact,
+    ContactActivity,
+    ContactIdentity,
+    ContactMergeSuggestion,
+    ContactNote,
+)
 from kefu.contacts.queries import contact_audience
 from kefu.conversations import events
 from kefu.conversations.models import Conversation
@@ -127,6 +134,7 @@ async def merge_contacts(
 
     filled = _fill_profile(primary, secondary)
     now = utcnow()
+    await _settle_suggestion(session, primary.id, secondary.id, by_user, now)
     secondary.merged_into_id = primary.id
     secondary.merged_at = now
     # Tombstones of the secondary now point at the survivor too: resolution stays one hop.
@@ -159,6 +167,24 @@ async def merge_contacts(
     await session.flush()
     await _announce(session, primary, secondary, moved, actor, by)
     return primary
+
+
+async def _settle_suggestion(
+    session: AsyncSession, primary_id: int, secondary_id: int, by_user: int | None, now: datetime
+) -> None:
+    """A pending proposal to merge this pair (kefu.channels.matching) is settled by the merge,
+    whoever did it."""
+    low, high = sorted((primary_id, secondary_id))
+    await session.execute(
+        update(ContactMergeSuggestion)
+        .where(
+            ContactMergeSuggestion.contact_id == low,
+            ContactMergeSuggestion.other_contact_id == high,
+            ContactMergeSuggestion.status == "pending",
+        )
+        .values(status="accepted", decided_by_id=by_user, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _resolve_clashes(
@@ -239,6 +265,9 @@ def _fill_profile(primary: Contact, secondary: Contact) -> list[str]:
             filled.append(f"attributes.{key}")
     attributes.update(primary.attributes or {})
     primary.attributes = attributes
+    for field in ("verified_email", "verified_phone"):  # kefu.channels.matching
+        if not getattr(primary, field) and getattr(secondary, field):
+            setattr(primary, field, getattr(secondary, field))
     seen = [t for t in (primary.last_seen_at, secondary.last_seen_at) if t is not None]
     primary.last_seen_at = max(seen) if seen else None
     return filled

@@ -37,6 +37,12 @@ class Contact(Base):
     # cascade to every conversation; contacts are never deleted, so the pointer cannot dangle.
     merged_into_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Details someone vouches for (kefu.channels.matching): WhatsApp for the number a message
+    # came from, the host site for the email and phone it signed. Normalised (lower-case email,
+    # E.164 phone); unlike `email`/`phone` they are never edited by hand. Only these make a
+    # match certain enough to merge without asking.
+    verified_email: Mapped[str | None] = mapped_column(String(254), nullable=True, index=True)
+    verified_phone: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
 
 
 class ContactIdentity(Base):
@@ -89,3 +95,31 @@ class ContactActivity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship(lazy="raise")
+
+
+class ContactMergeSuggestion(Base):
+    """Two contacts that look like one customer, where the match is not certain (one side's
+    email or phone is not vouched for): an agent accepts (merges) or dismisses it. One row per
+    unordered pair (stored lower id first), so a dismissed pair is not proposed again."""
+
+    __tablename__ = "contact_merge_suggestions"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "other_contact_id"),
+        Index("ix_contact_merge_suggestions_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No foreign keys on purpose: kefu.contacts.merge moves every column referring to
+    # contacts.id to the survivor, which would break the pair's order and uniqueness; a
+    # suggestion keeps the ids it was made for and reads resolve merged ones (contacts are never
+    # deleted, so they cannot dangle).
+    contact_id: Mapped[int] = mapped_column(Integer, index=True)
+    other_contact_id: Mapped[int] = mapped_column(Integer, index=True)
+    reason: Mapped[str] = mapped_column(String(30))  # "same_phone", "same_email"
+    matched_value: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

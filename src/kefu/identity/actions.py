@@ -23,6 +23,7 @@ from kefu.audit.actions import record_audit
 from kefu.auth.permissions import actor_user_id, require_admin
 from kefu.auth.principals import Principal, SystemPrincipal, VisitorPrincipal
 from kefu.auth.sealing import SecretBox
+from kefu.channels.matching import details_of, match_contact
 from kefu.contacts.actions import announce_contact, do_create_visitor, record_activity
 from kefu.contacts.merge import merge_contacts
 from kefu.contacts.models import SITE_USER, Contact, ContactIdentity
@@ -45,6 +46,11 @@ def hash_matches(secret: str, user_id: str, given: str | None) -> bool:
         return False
     # Bytes, so that a non-ASCII "hash" is simply wrong rather than a TypeError.
     return hmac.compare_digest(user_hash(secret, user_id).encode(), given.strip().lower().encode())
+
+
+def details_message(user_id: str, email: str | None, phone: str | None) -> str:
+    """What the host site signs to vouch for its user's email and phone (`details_hash`)."""
+    return f"{user_id}\n{email or ''}\n{phone or ''}"
 
 
 async def _settings(session: AsyncSession, inbox: Inbox) -> InboxIdentity:
@@ -122,6 +128,8 @@ async def do_identify_visitor(
         target = await _unverified(session, inbox, contact, user)
     else:
         target = await _verified(session, inbox, contact, user)
+        assert secret is not None
+        target = await _vouched_details(session, target, user, secret)
     target.last_seen_at = utcnow()
     return VisitorPrincipal(contact_id=target.id, inbox_id=inbox.id), verified
 
@@ -161,6 +169,25 @@ async def _verified(
         )
     await _apply_details(session, target, user)
     return target
+
+
+async def _vouched_details(
+    session: AsyncSession, contact: Contact, user: WidgetIdentifyIn, secret: str
+) -> Contact:
+    """With a valid details_hash the host site vouches for the email and phone: they become the
+    contact's verified details and are matched against other channels' contacts."""
+    if not (user.email or user.phone):
+        return contact
+    message = details_message(user.id, user.email, user.phone)
+    if not hash_matches(secret, message, user.details_hash):
+        return contact
+    details = details_of(verified_email=user.email, verified_phone=user.phone)
+    before = (contact.verified_email, contact.verified_phone)
+    for detail in details:  # the host site's current values replace what it signed before
+        setattr(contact, f"verified_{detail.kind}", detail.value)
+    if (contact.verified_email, contact.verified_phone) == before:
+        return contact
+    return await match_contact(session, contact, details)
 
 
 async def _claim(
@@ -203,7 +230,7 @@ async def _apply_details(session: AsyncSession, contact: Contact, user: WidgetId
     """The host site's name and email for its user (its own data: they replace ours), in the
     contact's history like any edit."""
     trail: dict[str, dict[str, str | None]] = {}
-    for field, value in (("name", user.name), ("email", user.email)):
+    for field, value in (("name", user.name), ("email", user.email), ("phone", user.phone)):
         before = getattr(contact, field)
         if value and value != before:
             setattr(contact, field, value)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kefu.contacts.schemas import clean_email, clean_name
+from kefu.contacts.schemas import clean_email, clean_name, clean_phone
 
 
 class IdentitySettingsOut(BaseModel):
@@ -30,7 +30,13 @@ class WidgetIdentifyIn(BaseModel):
     id: str = Field(min_length=1, max_length=200)
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=50)
     hash: str | None = Field(default=None, max_length=200)
+    # Optional: HMAC-SHA256 of "<id>\n<email>\n<phone>" (blank for a missing one) under the same
+    # secret. `hash` vouches only for the user id; with this the host site also vouches for the
+    # email and phone, which makes them verified and lets kefu merge the customer's contacts on
+    # other channels with the same details automatically (kefu.channels.matching).
+    details_hash: str | None = Field(default=None, max_length=200)
 
     @field_validator("id")
     @classmethod
@@ -49,6 +55,11 @@ class WidgetIdentifyIn(BaseModel):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         return clean_email(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return clean_phone(value)
 
 
 class WidgetIdentifyOut(BaseModel):
