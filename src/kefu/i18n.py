@@ -56,7 +56,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "suggestion_not_found": "找不到此合併建議。",
         "suggestion_decided": "此合併建議已經處理過了。",
         "no_channel_identity": "這位客戶還沒有從此渠道傳過訊息，因此無法透過此渠道聯絡。",
-        "channel_identity_taken": "此電子郵件地址在這個收件匣屬於另一位聯絡人，請先合併兩位聯絡人。",
+        "channel_identity_taken": "此電子郵件地址在這個收件匣屬於另一位聯絡人，請先合併。",
         "reply_assignee_only": "此收件匣只有負責的客服人員可以回覆客戶;您可以新增內部備註。",
         "take_not_allowed": "此收件匣不允許客服人員自行從佇列領取對話。",
         "already_assigned": "這個對話已由其他客服人員處理。",

@@ -155,9 +155,8 @@ async def test_claimed_details_are_proposed_never_merged(
     )
     assert len({a, b, c}) == 3
     async with runtime.db.read() as session:
-        rows = (
-            await session.scalars(select(ContactMergeSuggestion).order_by(ContactMergeSuggestion.id))
-        ).all()
+        query = select(ContactMergeSuggestion).order_by(ContactMergeSuggestion.id)
+        rows = (await session.scalars(query)).all()
     assert [(r.contact_id, r.other_contact_id, r.reason) for r in rows] == [
         (a, b, "same_phone"),
         (a, c, "same_email"),
@@ -183,8 +182,6 @@ async def test_two_new_contacts_with_one_verified_number_at_once_become_one(
     assert await contact_id_of(runtime, second, "886912345678") == contact.id
     async with runtime.db.read() as session:
         merges = (
-            await session.scalars(
-                select(ContactActivity).where(ContactActivity.action == "merged")
-            )
+            await session.scalars(select(ContactActivity).where(ContactActivity.action == "merged"))
         ).all()
     assert len(merges) == 1
