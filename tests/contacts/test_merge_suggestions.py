@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
