@@ -85,6 +85,15 @@ async def merge_contacts(
     """Merge `secondary_id` into `primary_id` (no permission check: callers do it)."""
     if primary_id == secondary_id:
         raise Conflict("A contact cannot be merged into itself.", code="merge_same_contact")
+    # Their conversations first: everyone else (routing, replies) locks a conversation and then
+    # touches its contact (a new message's foreign key takes a key-share lock on the contact), so
+    # locking the contacts first deadlocked against a routing pass on PostgreSQL.
+    await session.execute(
+        select(Conversation.id)
+        .where(Conversation.contact_id.in_([primary_id, secondary_id]))
+        .order_by(Conversation.id)
+        .with_for_update()
+    )
     # Both rows locked, in id order: two merges of the same pair cannot interleave or deadlock.
     rows = await session.execute(
         select(Contact)
