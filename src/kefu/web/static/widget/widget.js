@@ -1110,11 +1110,13 @@
   // ---- identified visitors: the host site's logged-in user (docs/contacts.md) ----
   var idBusy = false;
   function identify(u) {
-    var key = u && u.id ? [u.id, u.name, u.email, u.hash].join("\n") : null;
+    var key = u && u.id ? [u.id, u.name, u.email, u.phone, u.hash, u.details_hash].join("\n") : null;
     if (!key || (st.t && st.u === key)) return go(); // this token was issued for it already
     idBusy = true;
     api("POST", "/session", {
-      id: String(u.id), name: u.name || null, email: u.email || null, hash: u.hash || null
+      id: String(u.id), name: u.name || null, email: u.email || null, hash: u.hash || null,
+      // Optional: the site also vouches for the email and phone (docs/contacts.md).
+      phone: u.phone || null, details_hash: u.details_hash || null
     }).then(
       function (r) {
         if (r.visitor_token !== st.t) {
@@ -1162,7 +1164,9 @@
   if (user) {
     identify({
       id: user, name: script.getAttribute("data-user-name"),
-      email: script.getAttribute("data-user-email"), hash: script.getAttribute("data-user-hash")
+      email: script.getAttribute("data-user-email"), hash: script.getAttribute("data-user-hash"),
+      phone: script.getAttribute("data-user-phone"),
+      details_hash: script.getAttribute("data-user-details-hash")
     });
   } else go();
   document.dispatchEvent(new Event("kefu:ready"));
