@@ -164,10 +164,14 @@ def test_raw_utf8_headers_and_quoted_printable_big5_body() -> None:
     body = "您好，請問營業時間？".encode("big5")
     qp = "".join(f"={byte:02X}" for byte in body).encode()
     raw = (
-        "From: 吳先生 <wu@example.com.tw>\r\nSubject: 營業時間\r\n"
-        "Content-Type: text/plain; charset=big5\r\n"
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-    ).encode() + qp + b"\r\n"
+        (
+            "From: 吳先生 <wu@example.com.tw>\r\nSubject: 營業時間\r\n"
+            "Content-Type: text/plain; charset=big5\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        ).encode()
+        + qp
+        + b"\r\n"
+    )
     [event] = parse_email(raw, received_at=NOW)
     assert event.profile_name == "吳先生" and event.subject == "營業時間"
     assert event.text == "您好，請問營業時間？"

@@ -55,7 +55,9 @@ class Mailbox:
             return self.data_answer
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), parsed, envelope.content))
+        self.received.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), parsed, envelope.content)
+        )
         return "250 OK"
 
 

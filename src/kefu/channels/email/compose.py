@@ -36,7 +36,7 @@ def reply_subject(subject: str | None, fallback: str) -> str:
 
 
 def sender_display(agent: str | None, inbox: str) -> str:
-    """"Agent via Inbox" as customers' mail clients show it (Zendesk and Help Scout do the
+    """ "Agent via Inbox" as customers' mail clients show it (Zendesk and Help Scout do the
     same): who answered, and for which company."""
     agent, inbox = header_safe(agent or ""), header_safe(inbox)
     if agent and inbox:

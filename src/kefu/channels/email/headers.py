@@ -114,7 +114,9 @@ def address(message: Message, name: str) -> tuple[str, str]:
 
 def addresses(message: Message, name: str) -> list[str]:
     """Lower-cased addresses of a list header (To, Cc)."""
-    raws = [_unfold(str(value)) for key, value in message.raw_items() if key.lower() == name.lower()]
+    raws = [
+        _unfold(str(value)) for key, value in message.raw_items() if key.lower() == name.lower()
+    ]
     return [addr.lower() for _, addr in getaddresses(raws) if addr]
 
 

@@ -52,7 +52,21 @@ def sanitize_html(markup: str) -> str:
 
 # Elements that start a new line of text (a paragraph: after a blank line), and those whose
 # content is never text.
-_PARAGRAPHS = {"p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "dl"}
+_PARAGRAPHS = {
+    "p",
+    "table",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "dl",
+}
 _LINES = {
     "div", "tr", "li", "hr", "section", "article", "header", "footer", "dt", "dd", "address",
     "center",

@@ -16,10 +16,11 @@ was connected stays out of kefu. Messages are fetched with BODY.PEEK[], which do
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import imaplib
 import re
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,7 +64,7 @@ class _Session:
         self.account = account
         self.conn: imaplib.IMAP4 | None = None
 
-    def _check(self, result: tuple[str, list[object]], what: str) -> list[object]:
+    def _check(self, result: tuple[str, Sequence[object]], what: str) -> Sequence[object]:
         status, data = result
         if status != "OK":
             detail = b" ".join(item for item in data if isinstance(item, bytes))
@@ -130,7 +131,9 @@ class _Session:
         try:
             self.conn.logout()
         except (OSError, imaplib.IMAP4.error):
-            pass
+            # The connection is gone already: still release the socket.
+            with contextlib.suppress(OSError):
+                self.conn.shutdown()
         self.conn = None
 
 
@@ -146,33 +149,47 @@ async def poll_mailbox(
     already-read mail on the first poll)."""
     session = _Session(account)
     try:
-        uidvalidity, uidnext = await asyncio.to_thread(session.open)
-        if cursor is None or cursor.uidvalidity != uidvalidity:
-            uids = await asyncio.to_thread(session.search, "UNSEEN")
-            if uidnext is not None:
-                baseline = uidnext - 1
-            else:
-                everything = await asyncio.to_thread(session.search, "ALL")
-                baseline = everything[-1] if everything else 0
-            start = ImapCursor(uidvalidity, 0)
-        else:
-            # "n:*" always includes the newest message even when its UID is below n (RFC 3501
-            # 6.4.8), so the result is filtered.
-            found = await asyncio.to_thread(session.search, f"UID {cursor.last_uid + 1}:*")
-            uids = [uid for uid in found if uid > cursor.last_uid]
-            baseline = 0
-            start = cursor
-        current = start
-        for uid in uids[:batch]:
-            raw = await asyncio.to_thread(session.fetch, uid)
-            current = ImapCursor(uidvalidity, uid)
-            if raw is None:
-                continue
-            await deliver(raw, current)
-            if account.mark_seen:
-                await asyncio.to_thread(session.mark_seen, uid)
-        if len(uids) <= batch and baseline > current.last_uid:
-            current = ImapCursor(uidvalidity, baseline)
-        return current
+        return await _poll(session, account, cursor, deliver, batch)
+    except (OSError, imaplib.IMAP4.error) as error:
+        # A dropped connection or a server error mid-poll: what was delivered stays delivered
+        # (its cursor is committed with it); the next poll resumes after it.
+        raise ImapPollError(f"IMAP {account.host}:{account.port}: {error}") from error
     finally:
         await asyncio.to_thread(session.close)
+
+
+async def _poll(
+    session: _Session,
+    account: ImapAccount,
+    cursor: ImapCursor | None,
+    deliver: Deliver,
+    batch: int,
+) -> ImapCursor:
+    uidvalidity, uidnext = await asyncio.to_thread(session.open)
+    if cursor is None or cursor.uidvalidity != uidvalidity:
+        uids = await asyncio.to_thread(session.search, "UNSEEN")
+        if uidnext is not None:
+            baseline = uidnext - 1
+        else:
+            everything = await asyncio.to_thread(session.search, "ALL")
+            baseline = everything[-1] if everything else 0
+        start = ImapCursor(uidvalidity, 0)
+    else:
+        # "n:*" always includes the newest message even when its UID is below n (RFC 3501
+        # 6.4.8), so the result is filtered.
+        found = await asyncio.to_thread(session.search, f"UID {cursor.last_uid + 1}:*")
+        uids = [uid for uid in found if uid > cursor.last_uid]
+        baseline = 0
+        start = cursor
+    current = start
+    for uid in uids[:batch]:
+        raw = await asyncio.to_thread(session.fetch, uid)
+        current = ImapCursor(uidvalidity, uid)
+        if raw is None:
+            continue
+        await deliver(raw, current)
+        if account.mark_seen:
+            await asyncio.to_thread(session.mark_seen, uid)
+    if len(uids) <= batch and baseline > current.last_uid:
+        current = ImapCursor(uidvalidity, baseline)
+    return current

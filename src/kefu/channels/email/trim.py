@@ -39,7 +39,8 @@ _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 _SIGNATURE = re.compile(r"^-- ?$")
 _MOBILE = re.compile(
     r"^\s*(sent from my \w+|sent from (mail|outlook) for \w+|get outlook for \w+"
-    r"|sent from yahoo mail.*|從我的\s*\S+\s*傳送|从我的\s*\S+\s*发送|發自我的\s*\S+|发自我的\s*\S+)\s*$",
+    r"|sent from yahoo mail.*|從我的\s*\S+\s*傳送|从我的\s*\S+\s*发送"
+    r"|發自我的\s*\S+|发自我的\s*\S+)\s*$",
     re.IGNORECASE,
 )
 
