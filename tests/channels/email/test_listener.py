@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kefu.channels.base import PayloadInvalid
 from kefu.channels.email.listener import InboxHandler, start_listener
 from kefu.channels.email.parse import parse_email
 from tests.conftest import free_port
@@ -23,6 +24,7 @@ class Listener:
     port: int
     delivered: list[tuple[int, bytes]] = field(default_factory=list)
     fail: bool = False
+    invalid: bool = False
 
     async def resolve(self, address: str) -> int | None:
         return INBOXES.get(address)
@@ -31,6 +33,8 @@ class Listener:
         await asyncio.sleep(0)  # the commit
         if self.fail:
             raise RuntimeError("database unavailable")
+        if self.invalid:
+            raise PayloadInvalid("the mail has no From address")
         self.delivered.append((inbox_id, raw))
 
 
@@ -109,3 +113,12 @@ async def test_oversized_mail_is_refused_with_552(listener: Listener) -> None:
         await asyncio.to_thread(send, listener.port, "a@x.com", ["support@shop.example.com"], big)
     assert "552" in str(error.value)
     assert listener.delivered == []
+
+
+async def test_an_unreadable_mail_is_refused_for_good(listener: Listener) -> None:
+    listener.invalid = True
+    with pytest.raises(smtplib.SMTPDataError) as error:
+        await asyncio.to_thread(
+            send, listener.port, "a@x.com", ["support@shop.example.com"], b"Subject: x\r\n\r\nx"
+        )
+    assert error.value.smtp_code == 554

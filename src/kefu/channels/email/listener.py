@@ -3,8 +3,9 @@
 Nothing is lost: the sending server keeps a mail until we answer DATA with 250, so we answer
 250 only after `deliver` returned (the mail is committed to the database), and 451 ("try again
 later", RFC 5321 4.2.1) when it raised; the sender retries and the retry is de-duplicated by
-Message-ID. Recipients that are not an email inbox's address are refused at RCPT with 550 (we
-are no open relay), and a mail over the size limit with 552 (advertised with SIZE, RFC 1870).
+Message-ID. A mail that can never be read (PayloadInvalid: no sender address) gets 554.
+Recipients that are not an email inbox's address are refused at RCPT with 550 (we are no open
+relay), and a mail over the size limit with 552 (advertised with SIZE, RFC 1870).
 
 The server runs on the application's own event loop (`start_listener`), not aiosmtpd's
 Controller thread, so `deliver` can use the app's database engine directly.
@@ -18,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from kefu.channels.base import PayloadInvalid
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,10 @@ class InboxHandler:
             for inbox_id in dict.fromkeys(found):
                 if inbox_id is not None:
                     await self.deliver(inbox_id, raw)
+        except PayloadInvalid as error:
+            # Unreadable for good (no sender address): retrying would not help.
+            log.warning("email listener: refused a mail: %s", error)
+            return f"554 5.6.0 {str(error)[:200]}"
         except Exception:
             log.exception("email listener: delivering a mail failed; the sender will retry")
             return "451 4.3.0 Temporary failure, try again later"
