@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kefu.channels.base import InboundEvent, PayloadInvalid
 from kefu.channels.email.parse import parse_email
@@ -187,3 +189,20 @@ def test_the_original_is_kept_byte_for_byte() -> None:
     [event] = parse_email(raw)
     assert event.media[-1].data == raw
     assert email.message_from_bytes(raw)["Thread-Index"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from(sorted(path.name for path in FIXTURES.glob("*.eml"))),
+    cut=st.integers(min_value=0, max_value=4000),
+    noise=st.binary(max_size=64),
+)
+def test_damaged_mail_never_crashes_the_parser(name: str, cut: int, noise: bytes) -> None:
+    """Truncated or corrupted mail either parses or is PayloadInvalid, never another error."""
+    raw = fixture(name)
+    damaged = raw[:cut] + noise + raw[cut + len(noise) :]
+    try:
+        events = parse_email(damaged, received_at=NOW)
+    except PayloadInvalid:
+        return
+    assert events[0].kind == "message" and events[0].occurred_at.tzinfo is not None
