@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     email_listen_host: str = "0.0.0.0"
     email_listen_port: int = Field(default=0, ge=0, le=65535)
     email_max_bytes: int = 25 * 1024 * 1024
+    # Channel inboxes (kefu.channels): provider API URLs must be public https unless this is
+    # set (tests, or providers reached through an on-premises proxy).
+    channel_allow_private_urls: bool = False
 
     @cached_property
     def effective_database_url(self) -> str:
