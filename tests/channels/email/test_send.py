@@ -3,17 +3,10 @@ and what SMTP answers become (4xx and connection errors retried, 5xx failed)."""
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.smtp import SMTP
 
 from kefu.channels.base import (
     ChannelContext,
@@ -28,48 +21,8 @@ from kefu.channels.base import (
 from kefu.channels.email.adapter import EmailAdapter, EmailConfig, EmailSecrets
 from kefu.channels.email.compose import build_mail, reply_subject
 from kefu.channels.email.parse import parse_email
+from tests.channels.email.smtp_server import Mailbox
 from tests.conftest import free_port
-
-
-@dataclass
-class Mailbox:
-    """An SMTP server that records what it accepted; `rcpt_answer` / `data_answer` make it
-    refuse instead."""
-
-    port: int = 0
-    received: list[tuple[str, list[str], EmailMessage, bytes]] = field(default_factory=list)
-    rcpt_answer: str | None = None
-    data_answer: str | None = None
-    logins: list[tuple[str, str]] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if self.rcpt_answer:
-            return self.rcpt_answer
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.data_answer:
-            return self.data_answer
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(
-            (envelope.mail_from, list(envelope.rcpt_tos), parsed, envelope.content)
-        )
-        return "250 OK"
-
-
-@pytest.fixture
-async def mailbox() -> AsyncIterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    server = await asyncio.get_running_loop().create_server(
-        lambda: SMTP(box, hostname="mx.test"), "127.0.0.1", box.port
-    )
-    yield box
-    server.close()
-    await server.wait_closed()
 
 
 def context(port: int, **config: Any) -> ChannelContext:
