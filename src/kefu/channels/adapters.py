@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from kefu.channels.base import adapter_for, registered_channel_types
+from kefu.channels.email import adapter as email_adapter  # noqa: F401
 
 __all__ = ["adapter_for", "registered_channel_types"]
