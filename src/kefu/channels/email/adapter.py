@@ -105,15 +105,12 @@ class EmailAdapter(ChannelAdapter):
         files = [
             (item.file_name, item.content_type, await item.read()) for item in message.attachments
         ]
-        # The core marks automatic replies (auto-assign greetings, bots) so they carry
-        # Auto-Submitted; an attribute, not a field, until the contract has one.
-        automatic = bool(getattr(message, "automatic", False))
         mail, mid = build_mail(
             message,
             from_address=config.address,
-            inbox_name=config.from_name,
+            inbox_name=config.from_name or ctx.inbox_name,
             attachments=files,
-            automatic=automatic,
+            automatic=message.automatic,  # Auto-Submitted: auto-replied (RFC 3834)
         )
         try:
             await aiosmtplib.send(
