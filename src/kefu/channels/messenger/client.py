@@ -32,9 +32,9 @@ from kefu.channels.meta.graph import (
     raise_retryable_or_failed,
 )
 
-# Code 10 with subcode 2018278: "This message is sent outside of allowed window"; 2018108 is the
-# HUMAN_AGENT tag's own 7 days having passed.
-WINDOW_CLOSED = {(10, 2018278), (10, 2018108)}
+# "(#10) This message is sent outside of allowed window": code 10 with subcode 2018278 (the one
+# Meta's error table lists; older answers carried 2018065 or 2018108 for the same refusal).
+WINDOW_CLOSED_SUBCODES = frozenset({2018278, 2018065, 2018108})
 # 1200 is "Temporary send message failure. Please try again later".
 RETRYABLE_CODES = GRAPH_RETRYABLE_CODES | {1200}
 TEXT_LIMIT = 2000  # "UTF-8 and less than 2000 characters"
@@ -52,7 +52,9 @@ def _auth(secrets: MessengerSecrets) -> dict[str, str]:
 
 
 def _window_closed(error: GraphError) -> bool:
-    return (error.code, error.subcode) in WINDOW_CLOSED
+    return error.code == 10 and (
+        error.subcode in WINDOW_CLOSED_SUBCODES or "allowed window" in error.message
+    )
 
 
 async def _post(ctx: ChannelContext, body: dict[str, Any]) -> httpx.Response:
