@@ -82,7 +82,7 @@ def _message_event(message: dict[str, Any], sender: str, occurred_at: datetime) 
         kind = str(attachment.get("type") or "unknown")
         payload = attachment.get("payload")
         part = payload if isinstance(payload, dict) else {}
-        url = opt_str(part.get("url"))
+        url = opt_str(part.get("url")) or opt_str(attachment.get("url"))
         if kind in _FILE_TYPES and url:
             # A sticker is an image with a sticker_id; fetch_media downloads it like a photo.
             # Messenger does not say the exact type: the download's Content-Type will.
