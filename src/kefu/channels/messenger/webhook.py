@@ -133,7 +133,8 @@ def _postback_event(
 def _delivery_events(delivery: dict[str, Any], sender: str) -> list[InboundEvent]:
     """One status event per delivered mid; without mids (older Messenger clients) everything up
     to the watermark was delivered."""
-    mids = [str(m) for m in as_list(delivery.get("mids"), "delivery.mids", optional=True) if m]
+    listed = as_list(delivery.get("mids"), "delivery.mids", optional=True)
+    mids = [m for m in listed if isinstance(m, str) and m]
     if not mids:
         return [_watermark_event(delivery, sender, "delivered")]
     occurred_at = from_timestamp(delivery.get("watermark"), "delivery.watermark", milliseconds=True)

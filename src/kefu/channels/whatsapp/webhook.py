@@ -165,9 +165,10 @@ def _contacts_text(contacts: Any) -> str:
             continue
         name = contact.get("name")
         formatted = name.get("formatted_name") if isinstance(name, dict) else None
+        listed = contact.get("phones")
         phones = [
             str(p.get("phone"))
-            for p in contact.get("phones") or []
+            for p in (listed if isinstance(listed, list) else [])
             if isinstance(p, dict) and p.get("phone")
         ]
         lines.append(" ".join([str(formatted or "")] + phones).strip())
