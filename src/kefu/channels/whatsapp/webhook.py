@@ -200,9 +200,9 @@ def _status_error(errors: Any) -> str:
         return "WhatsApp could not deliver the message."
     error = errors[0]
     data = error.get("error_data")
-    details = data.get("details") if isinstance(data, dict) else None
-    words = details or error.get("message") or error.get("title") or "delivery failed"
-    title = error.get("title")
+    details = opt_str(data.get("details")) if isinstance(data, dict) else None
+    title = opt_str(error.get("title"))
+    words = details or opt_str(error.get("message")) or title or "delivery failed"
     if title and title not in words:
         words = f"{title}: {words}"
     code = error.get("code")
