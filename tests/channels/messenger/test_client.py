@@ -178,7 +178,7 @@ async def test_other_errors_fail_with_the_providers_message(fb: Setup) -> None:
 
 async def test_templates_are_not_a_messenger_thing(fb: Setup) -> None:
     with pytest.raises(SendFailed) as failed:
-        await ADAPTER.send(fb.ctx, OutgoingMessage(10, PSID, "", template=Template("x", "en")))
+        await ADAPTER.send(fb.ctx, OutgoingMessage(10, PSID, "text", template=Template("x", "en")))
     assert failed.value.code == "template_unsupported"
     assert fb.fake.requests == []
 

@@ -17,10 +17,11 @@ from kefu.channels.base import (
     SendFailed,
     SendRetryable,
     Template,
+    TemplateInfo,
 )
 from kefu.channels.whatsapp.adapter import ADAPTER
 from kefu.channels.whatsapp.config import WhatsAppConfig, WhatsAppSecrets
-from kefu.channels.whatsapp.templates import TemplateInfo, list_templates
+from kefu.channels.whatsapp.templates import list_templates
 from tests.channels.provider_server import serve_asgi
 from tests.channels.whatsapp.fake_api import (
     ACCESS_TOKEN,

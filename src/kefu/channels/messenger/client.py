@@ -137,8 +137,9 @@ def _attachment(attachment: OutgoingAttachment) -> dict[str, Any]:
 
 async def send_message(ctx: ChannelContext, message: OutgoingMessage) -> str:
     """The text first (with its quick replies), then one Messenger message per file; the first
-    message id is returned. Templates are a WhatsApp notion: Messenger sends their text."""
-    if message.template is not None and not message.text:
+    message id is returned. Templates are a WhatsApp notion, refused here."""
+    if message.template is not None:
+        # Sending its text instead would slip a free-form message past the reply window.
         raise SendFailed("Messenger has no message templates.", code="template_unsupported")
     quick_replies = _quick_replies(message)
     first: str | None = None

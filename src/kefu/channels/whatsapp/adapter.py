@@ -15,11 +15,12 @@ from kefu.channels.base import (
     MediaRef,
     OutgoingMessage,
     SendResult,
+    TemplateInfo,
     WebhookRequest,
     register_adapter,
 )
 from kefu.channels.meta.webhook import answer_handshake, check_signature
-from kefu.channels.whatsapp import client
+from kefu.channels.whatsapp import client, templates
 from kefu.channels.whatsapp.config import WhatsAppConfig, WhatsAppSecrets
 from kefu.channels.whatsapp.webhook import parse_webhook
 
@@ -43,6 +44,9 @@ class WhatsAppAdapter(ChannelAdapter):
 
     async def send(self, ctx: ChannelContext, message: OutgoingMessage) -> SendResult:
         return SendResult(external_message_id=await client.send_message(ctx, message))
+
+    async def list_templates(self, ctx: ChannelContext) -> list[TemplateInfo]:
+        return await templates.list_templates(ctx)
 
     async def fetch_media(self, ctx: ChannelContext, media: MediaRef) -> FetchedMedia:
         if media.data is not None:

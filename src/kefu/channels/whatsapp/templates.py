@@ -6,12 +6,11 @@ window: GET {api_base}/{version}/{waba_id}/message_templates
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from kefu.channels.base import ChannelContext, SendFailed, SendRetryable
+from kefu.channels.base import ChannelContext, SendFailed, SendRetryable, TemplateInfo
 from kefu.channels.meta.graph import checked_json, graph_error, raise_retryable_or_failed
 from kefu.channels.whatsapp.client import RETRYABLE_CODES
 
@@ -21,15 +20,6 @@ _MAX_PAGES = 20
 _PAGE_SIZE = 100
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateInfo:
-    name: str
-    language: str  # e.g. "en_US", "zh_TW": what Template.language must say
-    category: str  # MARKETING, UTILITY, AUTHENTICATION
-    body_text: str  # with {{1}}, {{2}}... where parameters go
-    parameter_count: int  # how many distinct body placeholders the agent must fill
-
-
 def _template_info(raw: Any) -> TemplateInfo | None:
     if not isinstance(raw, dict) or raw.get("status", "APPROVED") != "APPROVED":
         return None
@@ -37,7 +27,8 @@ def _template_info(raw: Any) -> TemplateInfo | None:
     if not isinstance(name, str) or not isinstance(language, str):
         return None
     body = ""
-    for component in raw.get("components") or []:
+    components = raw.get("components")
+    for component in components if isinstance(components, list) else []:
         if isinstance(component, dict) and str(component.get("type", "")).upper() == "BODY":
             body = str(component.get("text") or "")
     return TemplateInfo(
