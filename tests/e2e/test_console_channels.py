@@ -133,7 +133,8 @@ def customer_writes(server: KefuServer, inbox: dict[str, Any], text: str, **extr
 
 
 def webhook_path(inbox: dict[str, Any]) -> str:
-    return "/webhooks/" + inbox["webhook_url"].split("/webhooks/", 1)[1]
+    url: str = inbox["webhook_url"]
+    return "/webhooks/" + url.split("/webhooks/", 1)[1]
 
 
 def console(browser: Browser, server: KefuServer, email: str) -> tuple[Any, Page]:
