@@ -95,6 +95,7 @@ class StandInTelegram(ChannelAdapter):
 class StandInWhatsApp(StandInTelegram):
     channel_type: ClassVar[str] = "whatsapp"
     reply_window: ClassVar[timedelta | None] = timedelta(hours=24)
+    supports_templates: ClassVar[bool] = True
 
     async def list_templates(self, ctx: ChannelContext) -> list[TemplateInfo]:
         return [
