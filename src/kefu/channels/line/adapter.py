@@ -35,7 +35,7 @@ class LineConfig(ChannelConfig):
 
     @field_validator("api_base", "api_data_base")
     @classmethod
-    def _no_path(cls, value: HttpUrl) -> HttpUrl:
+    def _plain_base(cls, value: HttpUrl) -> HttpUrl:
         if value.query or value.fragment:
             raise ValueError("a base URL without query or fragment")
         return value
