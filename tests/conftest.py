@@ -106,6 +106,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         login_attempts_per_window=5,
         gc_tuning=False,
         worker=False,  # tests run the worker's jobs explicitly (runtime.worker.run_once())
+        channel_allow_private_urls=True,  # channel tests talk to fake providers on loopback
         _env_file=None,  # type: ignore[call-arg]
     )
 

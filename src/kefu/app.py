@@ -18,6 +18,8 @@ from kefu.attachments import views as attachment_views
 from kefu.attributes import views as attribute_views
 from kefu.audit import views as audit_views
 from kefu.canned import views as canned_views
+from kefu.channels import views as channel_views
+from kefu.channels import webhooks as webhook_views
 from kefu.channels.web import views as widget_views
 from kefu.channels.web.cors import WidgetCORSMiddleware
 from kefu.config import Settings
@@ -139,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tag_views,
         canned_views,
         search_views,
+        channel_views,
+        webhook_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = ""
     smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    # Channel inboxes (kefu.channels): provider API URLs must be public https unless this is
+    # set (tests, or providers reached through an on-premises proxy).
+    channel_allow_private_urls: bool = False
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -59,3 +59,10 @@ class PayloadTooLarge(KefuError):
 class UnsupportedMediaType(KefuError):
     status_code = 415
     code = "unsupported_media_type"
+
+
+class ProviderUnavailable(KefuError):
+    """A messaging provider's API failed while answering an agent's request."""
+
+    status_code = 502
+    code = "provider_error"

@@ -3,6 +3,7 @@
 from kefu.attributes.models import AttributeDefinition
 from kefu.audit.models import AuditEntry
 from kefu.canned.models import CannedResponse
+from kefu.channels.models import ChannelEvent
 from kefu.contacts.models import Contact, ContactActivity, ContactIdentity, ContactNote
 from kefu.conversations.models import Conversation, ConversationRead
 from kefu.db import Base
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CannedResponse",
+    "ChannelEvent",
     "Contact",
     "ContactActivity",
     "ContactIdentity",

@@ -55,6 +55,7 @@ class Runtime:
         dispatcher = Dispatcher(db, publish, shared=bool(settings.redis_url))
         db.kick_routing = dispatcher.kick
         hub = Hub()
+        storage = LocalStorage(settings.attachments_dir or settings.data_dir / "attachments")
         return cls(
             settings=settings,
             db=db,
@@ -68,8 +69,8 @@ class Runtime:
             visitor_sends=VisitorSendBatcher(db),
             connect_lookups=asyncio.Semaphore(16),
             dispatcher=dispatcher,
-            worker=Worker(settings, db, hub, dispatcher),
-            storage=LocalStorage(settings.attachments_dir or settings.data_dir / "attachments"),
+            worker=Worker(settings, db, hub, dispatcher, storage),
+            storage=storage,
         )
 
     async def start(self) -> None:

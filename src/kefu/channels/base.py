@@ -138,6 +138,15 @@ class Template:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateInfo:
+    name: str
+    language: str
+    category: str = ""
+    body_text: str = ""  # with {{1}}, {{2}}... where the parameters go
+    parameter_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     message_id: int  # kefu's id: an idempotency key where the provider takes one
     recipient: str  # the customer's external_user_id on this channel
@@ -201,6 +210,9 @@ class ChannelAdapter(ABC):
     reply_window: ClassVar[timedelta | None] = None
     # Whether inbound arrives by HTTP webhook (email has its own listeners).
     has_webhook: ClassVar[bool] = True
+    # Email: every new subject is a conversation of its own, found again by thread_refs;
+    # elsewhere a customer has one open conversation per inbox.
+    threaded_conversations: ClassVar[bool] = False
 
     def handshake(self, request: WebhookRequest, secrets: Any) -> str | None:
         """A GET verification challenge (WhatsApp, Messenger): the text to answer with, or None
@@ -222,6 +234,10 @@ class ChannelAdapter(ABC):
 
     async def fetch_profile(self, ctx: ChannelContext, external_user_id: str) -> Profile | None:
         return None
+
+    async def list_templates(self, ctx: ChannelContext) -> list[TemplateInfo]:
+        """The approved templates an agent may send outside the reply window (WhatsApp)."""
+        return []
 
     async def fetch_media(self, ctx: ChannelContext, media: MediaRef) -> FetchedMedia:
         if media.data is None:

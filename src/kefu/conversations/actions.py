@@ -42,17 +42,20 @@ async def do_start_visitor_conversation(
     actor: VisitorPrincipal,
     inbox: Inbox,
     prechat: PrechatIn | None = None,
+    thread_key: str = "",
+    subject: str | None = None,
 ) -> tuple[Conversation, bool]:
     """The visitor's unresolved conversation in this inbox, created if there is none, with what
-    they filled into the pre-chat form (ignored for an existing conversation).
+    they filled into the pre-chat form (ignored for an existing conversation). An email thread
+    (`thread_key`: its first Message-ID) is a conversation of its own, never a reopened one.
 
     Two concurrent starts (two tabs, two nodes) meet on the partial unique index: the loser's
     savepoint rolls back and it returns the winner's conversation.
     """
-    existing = await _open_conversation(session, actor)
+    existing = await _open_conversation(session, actor, thread_key)
     if existing is not None:
         return existing, False
-    recent = await _recently_resolved(session, actor, inbox)
+    recent = None if thread_key else await _recently_resolved(session, actor, inbox)
     if recent is not None:
         return recent, False  # the customer's message reopens it (do_send_visitor_message)
     contact = await session.get(Contact, actor.contact_id)
@@ -81,13 +84,16 @@ async def do_start_visitor_conversation(
         last_message_preview="",
         created_at=now,
         last_activity_at=now,
+        thread_key=thread_key,
+        subject=subject[:500] if subject else None,
+        channel_context={},
     )
     try:
         async with session.begin_nested():
             session.add(conversation)
             await session.flush()
     except IntegrityError:
-        winner = await _open_conversation(session, actor)
+        winner = await _open_conversation(session, actor, thread_key)
         if winner is None:
             raise
         return winner, False
@@ -139,12 +145,15 @@ async def _recently_resolved(
     return await get_conversation(session=session, conversation_id=conversation_id)
 
 
-async def _open_conversation(session: AsyncSession, actor: VisitorPrincipal) -> Conversation | None:
+async def _open_conversation(
+    session: AsyncSession, actor: VisitorPrincipal, thread_key: str = ""
+) -> Conversation | None:
     result = await session.execute(
         select(Conversation)
         .where(
             Conversation.contact_id == actor.contact_id,
             Conversation.inbox_id == actor.inbox_id,
+            Conversation.thread_key == thread_key,
             Conversation.status != "resolved",
         )
         .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))

@@ -48,6 +48,24 @@ def message_created(conversation: Conversation, message: Message) -> Event:
     )
 
 
+def message_updated(conversation: Conversation, message: Message) -> Event:
+    """The whole message again (clients replace theirs by id); agents only: the customer's side
+    of a channel is the provider's app, and the widget has no delivery states."""
+    return Event(
+        type=types.MESSAGE_UPDATED,
+        inbox_id=conversation.inbox_id,
+        agent={
+            "type": types.MESSAGE_UPDATED,
+            "conversation_id": conversation.id,
+            "inbox_id": conversation.inbox_id,
+            "message": message_out(message, contact_name=conversation.contact.name).model_dump(
+                mode="json"
+            ),
+        },
+        owner=owner(conversation),
+    )
+
+
 def conversation_changed(conversation: Conversation, *, created: bool = False) -> Event:
     kind = types.CONVERSATION_CREATED if created else types.CONVERSATION_UPDATED
     return Event(

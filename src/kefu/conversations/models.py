@@ -20,10 +20,13 @@ class Conversation(Base):
     __table_args__ = (
         # At most one unresolved conversation per contact and inbox: closes the "start chat" race
         # between two requests (or two nodes) by constraint, not by reading first.
+        # Email threads (kefu.channels) are the exception: a new subject is a new conversation,
+        # so the index includes `thread_key` ("" everywhere else; NULLs would never conflict).
         Index(
             "uq_conversations_open_per_contact",
             "inbox_id",
             "contact_id",
+            "thread_key",
             unique=True,
             sqlite_where=text("status != 'resolved'"),
             postgresql_where=text("status != 'resolved'"),
@@ -99,6 +102,12 @@ class Conversation(Base):
     participant_count: Mapped[int] = mapped_column(Integer, default=0)
     # While status is "snoozed": when it reopens by itself (None: when the customer writes).
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Channel conversations (kefu.channels): the email thread's first Message-ID ("" otherwise),
+    # its subject, and per-channel state (a LINE reply token and when it came, when the
+    # customer last wrote: the 24-hour reply window of WhatsApp and Messenger).
+    thread_key: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    subject: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    channel_context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     contact: Mapped[Contact] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(lazy="raise")

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 MESSAGE_CREATED = "message.created"
+# A message changed after it was created: its delivery state on a channel (queued, sent,
+# delivered, read, failed) or files fetched from the provider. Agents only.
+MESSAGE_UPDATED = "message.updated"
 CONVERSATION_CREATED = "conversation.created"
 CONVERSATION_UPDATED = "conversation.updated"
 CONVERSATION_READ = "conversation.read"

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.audit.actions import record_audit
 from kefu.auth.permissions import actor_user_id, require_admin
 from kefu.auth.principals import Principal
+from kefu.auth.sealing import SecretBox
+from kefu.channels.settings import check_channel_type, merged_secrets, validated_config
 from kefu.conversations.visibility import (
     AgentVisibility,
     ReplyPermission,
@@ -34,13 +37,33 @@ async def do_create_inbox(
     allowed_origins: Sequence[str] = (),
     team_id: int | None = None,
     member_ids: Sequence[int] = (),
+    channel_type: str = "web",
+    channel_config: Mapping[str, Any] | None = None,
+    channel_secrets: Mapping[str, str] | None = None,
+    box: SecretBox | None = None,
+    allow_private_urls: bool = False,
 ) -> Inbox:
+    """A new inbox; a channel inbox (LINE, WhatsApp...) with its provider settings and secrets,
+    checked by its adapter (kefu.channels.settings) and sealed with `box`."""
     require_admin(actor)
     await _check_team(session, team_id)
+    adapter = check_channel_type(channel_type)
+    config: dict[str, Any] = {}
+    sealed = None
+    if adapter is not None:
+        if box is None:
+            raise ValueError("channel inboxes need the secret box")
+        config = validated_config(
+            adapter, dict(channel_config or {}), allow_private_urls=allow_private_urls
+        )
+        sealed = merged_secrets(adapter, box, None, dict(channel_secrets or {}))
     inbox = Inbox(
         public_key=secrets.token_urlsafe(16),
         name=name.strip(),
-        channel_type="web",
+        channel_type=channel_type,
+        channel_config=config,
+        channel_secrets=sealed,
+        channel_state={},
         greeting=greeting,
         color=color,
         locale=locale,
@@ -58,6 +81,8 @@ async def do_create_inbox(
         target_type="inbox",
         target_id=inbox.id,
         name=inbox.name,
+        channel_type=channel_type,
+        secrets_set=sorted(channel_secrets or {}),  # names only, never values
     )
     return inbox
 
@@ -76,9 +101,29 @@ async def do_update_inbox(
     member_ids: Sequence[int] | None = None,
     agent_visibility: AgentVisibility | None = None,
     reply_permission: ReplyPermission | None = None,
+    channel_config: Mapping[str, Any] | None = None,
+    channel_secrets: Mapping[str, str | None] | None = None,
+    box: SecretBox | None = None,
+    allow_private_urls: bool = False,
 ) -> Inbox:
     require_admin(actor)
     changes: dict[str, object] = {}
+    if channel_config is not None or channel_secrets is not None:
+        adapter = check_channel_type(inbox.channel_type)
+        if adapter is None or box is None:
+            raise InvalidInput(
+                "Only channel inboxes have channel settings.", code="not_a_channel_inbox"
+            )
+        if channel_config is not None:
+            inbox.channel_config = validated_config(
+                adapter, dict(channel_config), allow_private_urls=allow_private_urls
+            )
+            changes["channel_config"] = inbox.channel_config
+        if channel_secrets is not None:
+            inbox.channel_secrets = merged_secrets(
+                adapter, box, inbox.channel_secrets, dict(channel_secrets)
+            )
+            changes["secrets_changed"] = sorted(channel_secrets)  # names only
     access = {"agent_visibility": agent_visibility, "reply_permission": reply_permission}
     access = {k: v for k, v in access.items() if v is not None and inbox.settings.get(k) != v}
     if access:

@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.db import Base, UTCDateTime, utcnow
 
-CHANNEL_TYPES = ("web",)
+# "web" is the widget; the others are kefu.channels adapters (kefu/channels/adapters.py).
+CHANNEL_TYPES = ("web", "email", "line", "whatsapp", "messenger", "telegram")
 
 
 class Inbox(Base):
@@ -27,6 +28,12 @@ class Inbox(Base):
         ForeignKey("teams.id", ondelete="SET NULL"), nullable=True
     )
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A channel inbox's provider settings (validated by its adapter's config_model), and its
+    # secrets as one Fernet token of a JSON object (kefu.channels.secrets), never sent out.
+    channel_config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    channel_secrets: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What pollers remember between runs (an IMAP mailbox's UIDVALIDITY and last UID).
+    channel_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

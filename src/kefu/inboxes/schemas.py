@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -38,6 +39,17 @@ class InboxOut(BaseModel):
     # Who sees and answers what (kefu.conversations.visibility).
     agent_visibility: Literal["all", "own"] = "all"
     reply_permission: Literal["anyone", "assignee"] = "anyone"
+    # Channel inboxes (docs/channels.md): the provider settings, the names of the secrets that
+    # are set (never their values), the URL to paste into the provider's console, and the
+    # reply window of providers that have one (WhatsApp, Messenger: 24 hours).
+    channel_config: dict[str, Any] = {}
+    channel_secrets_set: list[str] = []
+    webhook_url: str | None = None
+    reply_window_hours: float | None = None
+
+
+ChannelType = Literal["web", "email", "line", "whatsapp", "messenger", "telegram"]
+MAX_SECRET_CHARS = 4000
 
 
 class InboxCreate(BaseModel):
@@ -50,6 +62,15 @@ class InboxCreate(BaseModel):
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
     team_id: Id | None = None
     member_ids: list[Id] = Field(default_factory=list, max_length=1000)
+    channel_type: ChannelType = "web"
+    channel_config: dict[str, Any] = Field(default_factory=dict, max_length=50)
+    channel_secrets: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+    @field_validator("channel_secrets")
+    @classmethod
+    def _secret_sizes(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_secret_sizes(value)
+        return value
 
     @field_validator("allowed_origins")
     @classmethod
@@ -69,6 +90,16 @@ class InboxUpdate(BaseModel):
     member_ids: list[Id] | None = Field(default=None, max_length=1000)
     agent_visibility: Literal["all", "own"] | None = None
     reply_permission: Literal["anyone", "assignee"] | None = None
+    channel_config: dict[str, Any] | None = Field(default=None, max_length=50)
+    # A value replaces that secret, null removes it, an absent key keeps it.
+    channel_secrets: dict[str, str | None] | None = Field(default=None, max_length=20)
+
+    @field_validator("channel_secrets")
+    @classmethod
+    def _secret_sizes(cls, value: dict[str, str | None] | None) -> dict[str, str | None] | None:
+        if value is not None:
+            _check_secret_sizes(value)
+        return value
 
     @field_validator("allowed_origins")
     @classmethod
@@ -79,3 +110,9 @@ class InboxUpdate(BaseModel):
 class EmbedOut(BaseModel):
     script_url: str
     snippet: str
+
+
+def _check_secret_sizes(value: Mapping[str, str | None]) -> None:
+    for key, secret in value.items():
+        if len(key) > 50 or (secret is not None and len(secret) > MAX_SECRET_CHARS):
+            raise ValueError(f"secret {key[:50]!r} is too long")

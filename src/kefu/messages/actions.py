@@ -19,6 +19,7 @@ from kefu.attachments.actions import (
     preview_text,
 )
 from kefu.auth.principals import AgentPrincipal, Principal, VisitorPrincipal
+from kefu.channels import outbound
 from kefu.conversations import events
 from kefu.conversations.models import Conversation
 from kefu.conversations.visibility import may_reply
@@ -68,9 +69,12 @@ async def append_message(
     quick_replies: list[dict[str, str]] | None = None,
     mentions: list[dict[str, Any]] | None = None,
     attachments: Sequence[NewAttachment] = (),
+    external_id: str | None = None,
+    channel_payload: dict[str, Any] | None = None,
 ) -> Message:
     """Insert one message with the conversation's next seq and queue its event. No permission
-    check: callers (the do_* actions) have done it.
+    check: callers (the do_* actions) have done it. An outgoing message in a channel inbox is
+    also queued for delivery (kefu.channels.outbound).
 
     Two statements, on the hot path of every chat message: one UPDATE ... RETURNING takes the
     seq (its row lock orders concurrent writers on PostgreSQL) and updates the conversation's
@@ -140,8 +144,17 @@ async def append_message(
         "client_msg_id": client_msg_id,
         "quick_replies": quick_replies,
         "mentions": mentions,
+        "external_id": external_id,
+        "delivery_status": None,
+        "delivery_error": None,
+        "channel_payload": channel_payload,
         "created_at": now,
     }
+    delivery = None
+    if kind == "outgoing":
+        delivery = await outbound.plan_delivery(session, conversation=conversation, actor=actor)
+    if delivery is not None:
+        fields["delivery_status"], fields["delivery_error"] = delivery.status, delivery.error
     statement = (
         dialect_insert(session)(Message)
         .values(**fields)
@@ -159,6 +172,8 @@ async def append_message(
     set_committed_value(
         message, "sender_user", actor.user if isinstance(actor, AgentPrincipal) else None
     )
+    if delivery is not None:
+        await outbound.enqueue_send(session, delivery=delivery, message=message)
     send_event_on_commit(session, events.message_created(conversation, message))
     return message
 
@@ -209,6 +224,7 @@ async def do_send_agent_message(
     text = clean_text(text, allow_empty=bool(attachments))
     if not private:
         await check_may_reply(session, actor=actor, conversation=conversation)
+        await outbound.check_reply_window(session, conversation=conversation)
     checked = await check_mentions(
         session, actor=actor, conversation=conversation, mentions=mentions, private=private
     )
@@ -241,6 +257,29 @@ async def do_send_visitor_message(
     if conversation.contact_id != actor.contact_id or conversation.inbox_id != actor.inbox_id:
         raise InvalidInput("Not your conversation.", code="not_your_conversation")
     text = clean_text(text, allow_empty=bool(attachments))
+    return await record_customer_message(
+        session,
+        actor=actor,
+        conversation=conversation,
+        text=text,
+        client_msg_id=client_msg_id,
+        attachments=attachments,
+    )
+
+
+async def record_customer_message(
+    session: AsyncSession,
+    *,
+    actor: VisitorPrincipal,
+    conversation: Conversation,
+    text: str,
+    client_msg_id: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    external_id: str | None = None,
+    channel_payload: dict[str, Any] | None = None,
+) -> Message:
+    """The customer's message, already checked (the widget's send, a channel's webhook), with
+    what follows from it: notifications, waking or reopening the conversation, routing."""
     message = await append_message(
         session,
         conversation=conversation,
@@ -249,6 +288,8 @@ async def do_send_visitor_message(
         text=text,
         client_msg_id=client_msg_id,
         attachments=attachments,
+        external_id=external_id,
+        channel_payload=channel_payload,
     )
     await notify_new_messages(session, [(message, conversation)])
     # append_message read the status under the row lock, so a concurrent message (another tab

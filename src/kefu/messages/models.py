@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kefu.db import Base, UTCDateTime, utcnow
@@ -21,6 +21,12 @@ class Message(Base):
         # Retries of the same send are de-duplicated per sender ("u:<id>" or "c:<id>").
         UniqueConstraint("sender_key", "client_msg_id"),
         Index("ix_messages_conversation_kind_seq", "conversation_id", "kind", "seq"),
+        Index(
+            "ix_messages_external_id",
+            "external_id",
+            sqlite_where=text("external_id IS NOT NULL"),
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -42,6 +48,16 @@ class Message(Base):
     quick_replies: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
     # @mentions of a note: [{"type": "user" | "team", "id": ..}] (notifications/mentions.py).
     mentions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    # Channel messages (kefu.channels): the provider's id for it (a LINE message id, a wamid,
+    # an email's Message-ID), for delivery statuses and email threading.
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # An outgoing message on a channel: queued, sent, delivered, read or failed (None: the
+    # widget, where the read receipt says it all), and the provider's reason for a failure.
+    delivery_status: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    delivery_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What a channel needs beyond the text: a template sent (WhatsApp), an email's sanitised
+    # HTML and untrimmed text, a sticker's ids.
+    channel_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sender_user: Mapped[User | None] = relationship(lazy="raise")

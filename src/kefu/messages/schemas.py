@@ -16,6 +16,7 @@ from kefu.notifications.schemas import MAX_MENTIONS, MentionIn, MentionOut
 
 Kind = Literal["incoming", "outgoing", "note", "activity"]
 SenderType = Literal["contact", "user", "system"]
+DeliveryStatus = Literal["queued", "sent", "delivered", "read", "failed", "skipped"]
 
 
 class SenderOut(BaseModel):
@@ -44,6 +45,11 @@ class MessageOut(BaseModel):
     attachments: list[AttachmentOut]
     quick_replies: list[QuickReplyOut] = []
     mentions: list[MentionOut] = []  # a note's @mentions
+    # Channel messages (kefu.channels): an outgoing message's delivery state and the provider's
+    # reason for a failure; what the channel carried beyond text (an email's sanitised HTML).
+    delivery_status: DeliveryStatus | None = None
+    delivery_error: str | None = None
+    channel_payload: dict[str, Any] | None = None
 
 
 class VisitorSenderOut(BaseModel):
@@ -107,6 +113,9 @@ def message_out(message: Message, *, contact_name: str) -> MessageOut:
         attachments=[attachment_out(a) for a in message.attachments],
         quick_replies=_quick_replies(message),
         mentions=[MentionOut(**m) for m in message.mentions or ()],
+        delivery_status=message.delivery_status,
+        delivery_error=message.delivery_error,
+        channel_payload=message.channel_payload,
     )
 
 

@@ -15,8 +15,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from kefu.config import Settings
 from kefu.db import Database
+from kefu.storage import Storage
+
+
+class RetryLater(Exception):
+    """Raised by a handler to be retried after `delay` seconds (a provider's Retry-After)
+    instead of the usual backoff; None means the usual backoff."""
+
+    def __init__(self, reason: str, *, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.delay = delay
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,9 @@ class JobContext:
     job_id: int
     kind: str
     attempt: int  # 1 on the first run
+    # The node's outbound HTTP client and file store (channel sends, media downloads).
+    http: httpx.AsyncClient | None = None
+    storage: Storage | None = None
 
 
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.config import Settings
 from kefu.db import Database, utcnow
 from kefu.outbox.models import OutboxJob
-from kefu.outbox.registry import REGISTRY, HandlerRegistry, JobContext
+from kefu.outbox.registry import REGISTRY, HandlerRegistry, JobContext, RetryLater
+from kefu.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +70,13 @@ class OutboxRunner:
         lease_seconds: float = LEASE_SECONDS,
         handler_timeout: float = HANDLER_TIMEOUT_SECONDS,
         batch_size: int = BATCH_SIZE,
+        http: httpx.AsyncClient | None = None,
+        storage: Storage | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
+        self.http = http
+        self.storage = storage
         self.registry = registry
         self.max_attempts = max_attempts
         self.base_delay = base_delay
@@ -130,6 +136,7 @@ class OutboxRunner:
     async def run(self, job: ClaimedJob) -> None:
         registration = self.registry.get(job.kind)
         error: str | None = None
+        delay: float | None = None
         if job.attempts > self.max_attempts:
             # Claimed again after its runner died, more often than a job may be tried.
             error = "abandoned by its runner too many times"
@@ -139,6 +146,8 @@ class OutboxRunner:
             ctx = self._context(job)
             try:
                 await asyncio.wait_for(registration.handler(ctx, job.payload), self.handler_timeout)
+            except RetryLater as exc:
+                error, delay = (str(exc) or "retry later")[:2000], exc.delay
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:2000] or type(exc).__name__
                 log.warning(
@@ -148,7 +157,7 @@ class OutboxRunner:
                     job.attempts,
                     error,
                 )
-        dead = await self._record(job, error)
+        dead = await self._record(job, error, delay)
         if dead and registration is not None and registration.on_dead is not None:
             try:
                 await registration.on_dead(self._context(job), job.payload, error or "")
@@ -157,11 +166,18 @@ class OutboxRunner:
 
     def _context(self, job: ClaimedJob) -> JobContext:
         return JobContext(
-            settings=self.settings, db=self.db, job_id=job.id, kind=job.kind, attempt=job.attempts
+            settings=self.settings,
+            db=self.db,
+            job_id=job.id,
+            kind=job.kind,
+            attempt=job.attempts,
+            http=self.http,
+            storage=self.storage,
         )
 
-    async def _record(self, job: ClaimedJob, error: str | None) -> bool:
-        """Store the outcome; True when the job was dead-lettered just now."""
+    async def _record(self, job: ClaimedJob, error: str | None, delay: float | None = None) -> bool:
+        """Store the outcome; True when the job was dead-lettered just now. `delay`: the
+        handler's own wait before the next try (capped like backoff)."""
         now = utcnow()
         values: dict[str, Any] = {"updated_at": now, "last_error": error}
         dead = False
@@ -171,7 +187,9 @@ class OutboxRunner:
             values["status"] = "dead"
             dead = True
         else:
-            delay = backoff_seconds(job.attempts, base=self.base_delay, cap=self.max_delay)
+            if delay is None:
+                delay = backoff_seconds(job.attempts, base=self.base_delay, cap=self.max_delay)
+            delay = min(max(delay, 1.0), self.max_delay)
             values["status"] = "pending"
             values["next_attempt_at"] = now + timedelta(seconds=delay)
         async with self.db.write() as session:

@@ -8,6 +8,9 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+import httpx
+
+from kefu.channels import jobs as channel_jobs
 from kefu.config import Settings
 from kefu.conversations.snooze import run_snooze_wakeups
 from kefu.db import Database
@@ -23,23 +26,34 @@ from kefu.routing.dispatcher import Dispatcher
 from kefu.routing.presence import HEARTBEAT_SECONDS, do_expire_presence, do_heartbeat_consoles
 from kefu.scheduled import jobs as scheduled_jobs
 from kefu.search.indexer import index_pending
+from kefu.storage import Storage
 from kefu.transcripts import jobs as transcript_jobs
 
 log = logging.getLogger(__name__)
 
 # Importing these registers their outbox handlers (kefu/outbox/registry.py) on every node.
-OUTBOX_HANDLER_MODULES = (scheduled_jobs, transcript_jobs)
+OUTBOX_HANDLER_MODULES = (scheduled_jobs, transcript_jobs, channel_jobs)
+CHANNEL_HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
 class Worker:
-    def __init__(self, settings: Settings, db: Database, hub: Hub, dispatcher: Dispatcher) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        hub: Hub,
+        dispatcher: Dispatcher,
+        storage: Storage,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.hub = hub
         self.dispatcher = dispatcher
         self._task: asyncio.Task[None] | None = None
         self._since_heartbeat = float(HEARTBEAT_SECONDS)
-        self.outbox = OutboxRunner(settings, db)
+        # Outbound HTTP of channel sends and media downloads: one pooled client per node.
+        self.http = httpx.AsyncClient(timeout=CHANNEL_HTTP_TIMEOUT, follow_redirects=False)
+        self.outbox = OutboxRunner(settings, db, http=self.http, storage=storage)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop())
@@ -49,6 +63,7 @@ class Worker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self.http.aclose()
 
     async def _loop(self) -> None:
         interval = self.settings.worker_interval_seconds
