@@ -14,7 +14,7 @@ from kefu.channels.base import (
     SendRetryable,
 )
 from kefu.channels.line.adapter import ADAPTER
-from kefu.channels.line.client import retry_key
+from kefu.channels.line.client import external_url_allowed, retry_key
 from tests.channels.line.conftest import LineWorld
 from tests.channels.line.fake_api import Scripted
 
@@ -230,3 +230,24 @@ async def test_external_media_is_fetched_without_lines_token(line: LineWorld) ->
     assert fetched.data == b"\xff\xd8external"
     [call] = line.fake.received
     assert "authorization" not in call.headers
+
+
+def test_external_media_urls_must_be_public_https() -> None:
+    public = "https://api-data.line.me"
+    assert external_url_allowed("https://cdn.example.com/a.jpg", public)
+    assert not external_url_allowed("http://cdn.example.com/a.jpg", public)
+    assert not external_url_allowed("https://127.0.0.1/a.jpg", public)
+    assert not external_url_allowed("https://10.1.2.3/a.jpg", public)
+    assert not external_url_allowed("https://printer.local/a.jpg", public)
+    assert not external_url_allowed("https://[::1]/a.jpg", public)
+    # A deployment whose LINE API is on loopback (these tests) may fetch from loopback.
+    assert external_url_allowed("http://127.0.0.1:8000/a.jpg", "http://127.0.0.1:9000")
+
+
+async def test_external_media_on_a_private_host_is_refused(line: LineWorld) -> None:
+    ctx = line.ctx
+    ctx.config.api_data_base = "https://api-data.line.me"
+    with pytest.raises(SendFailed) as refused:
+        await ADAPTER.fetch_media(ctx, MediaRef(ref="http://169.254.169.254/latest/meta-data"))
+    assert refused.value.code == "media_unavailable"
+    assert line.fake.received == []

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, HttpUrl, field_validator
+from pydantic import Field, field_validator
 
 from kefu.channels.base import (
     ChannelAdapter,
@@ -28,23 +29,32 @@ from kefu.channels.base import (
 from kefu.channels.line import client, webhook
 
 
+def base_url(value: str) -> str:
+    """An API base URL: http(s), a host, no query or fragment; without the trailing slash."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("an http(s) URL with a host")
+    if parts.query or parts.fragment:
+        raise ValueError("a base URL without query or fragment")
+    return value.strip().rstrip("/")
+
+
 class LineConfig(ChannelConfig):
-    # Tests point these at local servers that speak LINE's API.
-    api_base: HttpUrl = HttpUrl("https://api.line.me")
-    api_data_base: HttpUrl = HttpUrl("https://api-data.line.me")
+    # Plain strings (not HttpUrl) so that kefu.channels.settings checks them like every
+    # provider URL: https to a public host unless private URLs are allowed (tests).
+    api_base: str = "https://api.line.me"
+    api_data_base: str = "https://api-data.line.me"
 
     @field_validator("api_base", "api_data_base")
     @classmethod
-    def _plain_base(cls, value: HttpUrl) -> HttpUrl:
-        if value.query or value.fragment:
-            raise ValueError("a base URL without query or fragment")
-        return value
+    def _plain_base(cls, value: str) -> str:
+        return base_url(value)
 
     def base(self) -> str:
-        return str(self.api_base).rstrip("/")
+        return self.api_base
 
     def data_base(self) -> str:
-        return str(self.api_data_base).rstrip("/")
+        return self.api_data_base
 
 
 class LineSecrets(ChannelSecrets):

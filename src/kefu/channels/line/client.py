@@ -16,10 +16,11 @@ already accepted, which is a success
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -201,8 +202,14 @@ async def get_content(
     """The bytes of an image, video, audio or file the user sent. LINE-hosted content is under
     the message id on the data host (kept for a limited time: 404 after); an "external" image is
     fetched from its own URL, without LINE's token (it is a third party's server)."""
+    external = media.ref.startswith(("https://", "http://"))
+    if external and not external_url_allowed(media.ref, api_data_base):
+        raise SendFailed(
+            "LINE gave a link to an image that kefu will not fetch (not a public https URL).",
+            code="media_unavailable",
+        )
     try:
-        if media.ref.startswith(("https://", "http://")):
+        if external:
             response = await http.get(media.ref)
         else:
             url = f"{api_data_base}/v2/bot/message/{quote(media.ref, safe='')}/content"
@@ -224,6 +231,26 @@ async def get_content(
         content_type=content_type or media.content_type,
         file_name=media.file_name,
     )
+
+
+def external_url_allowed(url: str, api_data_base: str) -> bool:
+    """An "external" image URL comes from a third party through LINE: kefu fetches only public
+    https URLs, so a webhook cannot make it call its own network (DESIGN.md principle 5). A
+    deployment whose LINE API is itself on a private host (tests, an on-premises proxy) may."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and _public_host(parts.hostname or ""):
+        return True
+    return not _public_host(urlsplit(api_data_base).hostname or "")
+
+
+def _public_host(host: str) -> bool:
+    host = host.lower()
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return bool(host) and not (
+            host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
+        )
 
 
 def _auth(token: str) -> dict[str, str]:

@@ -11,8 +11,9 @@ import contextlib
 import secrets as _secrets
 from datetime import timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, HttpUrl
+from pydantic import Field, field_validator
 
 from kefu.channels.base import (
     ChannelAdapter,
@@ -32,12 +33,28 @@ from kefu.channels.base import (
 from kefu.channels.telegram import client, webhook
 
 
+def base_url(value: str) -> str:
+    """An API base URL: http(s), a host, no query or fragment; without the trailing slash."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("an http(s) URL with a host")
+    if parts.query or parts.fragment:
+        raise ValueError("a base URL without query or fragment")
+    return value.strip().rstrip("/")
+
+
 class TelegramConfig(ChannelConfig):
-    # Tests (or a self-hosted Bot API server) point this elsewhere.
-    api_base: HttpUrl = HttpUrl("https://api.telegram.org")
+    # Tests (or a self-hosted Bot API server) point this elsewhere; a plain string so that
+    # kefu.channels.settings checks it like every provider URL.
+    api_base: str = "https://api.telegram.org"
+
+    @field_validator("api_base")
+    @classmethod
+    def _plain_base(cls, value: str) -> str:
+        return base_url(value)
 
     def base(self) -> str:
-        return str(self.api_base).rstrip("/")
+        return self.api_base
 
 
 class TelegramSecrets(ChannelSecrets):
