@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from kefu.channels.base import InboundEvent, PayloadInvalid, SignatureInvalid, WebhookRequest
-from kefu.channels.telegram.adapter import ADAPTER, TelegramConfig, TelegramSecrets
+from kefu.channels.telegram.adapter import (
+    ADAPTER,
+    TelegramConfig,
+    TelegramSecrets,
+    generate_webhook_secret,
+)
 from tests.channels.telegram.conftest import WEBHOOK_SECRET, delivered, fixture_body
 from tests.channels.telegram.fake_api import TOKEN
 
@@ -123,9 +128,17 @@ def test_malformed_updates(body: bytes) -> None:
 
 
 def test_secrets_validation() -> None:
-    generated = TelegramSecrets(bot_token=TOKEN)
-    assert len(generated.webhook_secret) >= 32  # kefu makes one when the admin gives none
     with pytest.raises(ValueError):
         TelegramSecrets(bot_token=TOKEN, webhook_secret="has spaces")
     with pytest.raises(ValueError):
         TelegramSecrets(bot_token="not a token")
+    assert len(generate_webhook_secret()) == 64
+    TelegramSecrets(bot_token=TOKEN, webhook_secret=generate_webhook_secret())
+
+
+def test_no_secret_yet_refuses_every_update() -> None:
+    unregistered = TelegramSecrets(bot_token=TOKEN)
+    for headers in ({}, {"x-telegram-bot-api-secret-token": "anything"}):
+        request = WebhookRequest(body=fixture_body("text.json"), headers=headers, query={})
+        with pytest.raises(SignatureInvalid):
+            ADAPTER.verify(request, unregistered)

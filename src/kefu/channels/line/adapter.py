@@ -96,4 +96,5 @@ class LineAdapter(ChannelAdapter):
         )
 
 
-ADAPTER = register_adapter(LineAdapter())
+ADAPTER = LineAdapter()
+register_adapter(ADAPTER)

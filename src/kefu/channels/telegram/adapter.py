@@ -27,6 +27,7 @@ from kefu.channels.base import (
     SendFailed,
     SendResult,
     SendRetryable,
+    SignatureInvalid,
     WebhookRequest,
     register_adapter,
 )
@@ -57,16 +58,19 @@ class TelegramConfig(ChannelConfig):
         return self.api_base
 
 
+def generate_webhook_secret() -> str:
+    return _secrets.token_urlsafe(48)  # 64 characters of A-Z a-z 0-9 _ -
+
+
 class TelegramSecrets(ChannelSecrets):
     # From @BotFather: "123456789:AA..." (the bot's id, a colon, the secret part).
     bot_token: str = Field(min_length=1, max_length=200, pattern=r"^\d+:[A-Za-z0-9_-]+$")
-    # Sent to Telegram by setWebhook and checked on every update: Telegram allows 1-256
-    # characters of A-Z, a-z, 0-9, "_" and "-".
-    webhook_secret: str = Field(
-        default_factory=lambda: _secrets.token_urlsafe(48),
-        min_length=1,
-        max_length=256,
-        pattern=r"^[A-Za-z0-9_-]+$",
+    # Given to Telegram by setWebhook and checked on every update: Telegram allows 1-256
+    # characters of A-Z, a-z, 0-9, "_" and "-". Unset until kefu registers the webhook
+    # (POST /api/v1/inboxes/{id}/telegram/webhook generates and stores one); until then every
+    # update is refused.
+    webhook_secret: str | None = Field(
+        default=None, min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_-]+$"
     )
 
 
@@ -77,6 +81,8 @@ class TelegramAdapter(ChannelAdapter):
     reply_window: ClassVar[timedelta | None] = None  # a bot may write whenever the user lets it
 
     def verify(self, request: WebhookRequest, secrets: Any) -> None:
+        if not secrets.webhook_secret:
+            raise SignatureInvalid("no webhook secret yet: register the webhook first")
         webhook.verify_secret(request.headers, secrets.webhook_secret)
 
     def parse(self, request: WebhookRequest, config: Any) -> list[InboundEvent]:
@@ -99,14 +105,15 @@ class TelegramAdapter(ChannelAdapter):
                 with contextlib.suppress(SendFailed, SendRetryable):
                     await client.answer_callback_query(self._api(ctx), query_id)
 
-    async def register_webhook(self, ctx: ChannelContext, url: str) -> None:
-        """setWebhook with kefu's webhook URL for this inbox and its secret (raises SendFailed or
-        SendRetryable with Telegram's description)."""
-        await client.set_webhook(self._api(ctx), url, ctx.secrets.webhook_secret)
+    async def register_webhook(self, ctx: ChannelContext, url: str, secret: str) -> None:
+        """setWebhook with kefu's webhook URL for this inbox and the secret Telegram must send
+        back (raises SendFailed or SendRetryable with Telegram's description)."""
+        await client.set_webhook(self._api(ctx), url, secret)
 
     @staticmethod
     def _api(ctx: ChannelContext) -> client.TelegramApi:
         return client.TelegramApi(ctx.http, ctx.config.base(), ctx.secrets.bot_token)
 
 
-ADAPTER = register_adapter(TelegramAdapter())
+ADAPTER = TelegramAdapter()
+register_adapter(ADAPTER)
