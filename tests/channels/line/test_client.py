@@ -117,7 +117,6 @@ async def test_client_errors_are_permanent_with_lines_words(line: LineWorld) -> 
     line.fake.token = "rotated"
     with pytest.raises(SendFailed) as unauthorized:
         await ADAPTER.send(line.ctx, outgoing())
-    assert unauthorized.value.code == "unauthorized"
     assert "Authentication failed" in unauthorized.value.reason
 
 
@@ -184,7 +183,6 @@ async def test_an_image_needs_an_https_url(line: LineWorld) -> None:
     message = outgoing(attachments=(attachment("a.jpg", "image/jpeg", "http://kefu.local/f/1"),))
     with pytest.raises(SendFailed) as failed:
         await ADAPTER.send(line.ctx, message)
-    assert failed.value.code == "attachment_url_not_https"
     assert "HTTPS" in failed.value.reason
     assert line.fake.received == []
 

@@ -68,8 +68,7 @@ def build_messages(message: OutgoingMessage) -> list[dict[str, Any]]:
             # LINE downloads media itself and accepts only HTTPS URLs.
             raise SendFailed(
                 f"LINE needs an HTTPS link to send {attachment.file_name!r}; kefu's public URL "
-                f"is not HTTPS (set the public base URL to https://...).",
-                code="attachment_url_not_https",
+                f"is not HTTPS (set the public base URL to https://...)."
             )
         if attachment.content_type in IMAGE_TYPES and attachment.size <= IMAGE_MAX_BYTES:
             # The preview is the same file: kefu keeps no thumbnails; LINE scales it down.
@@ -85,7 +84,7 @@ def build_messages(message: OutgoingMessage) -> list[dict[str, Any]]:
                 {"type": "text", "text": f"{attachment.file_name}\n{attachment.public_url}"}
             )
     if not objects:
-        raise SendFailed("Nothing to send: the message has no text and no files.", code="empty")
+        raise SendFailed("Nothing to send: the message has no text and no files.")
     if message.quick_replies:
         objects[-1]["quickReply"] = {"items": quick_reply_items(message.quick_replies)}
     return objects
@@ -311,8 +310,7 @@ def _raise_for_status(response: httpx.Response) -> None:
     reason = f"LINE {response.status_code}: {_error_message(response)}"
     if response.status_code == 429 or response.status_code >= 500:
         raise SendRetryable(reason, retry_after=retry_after_seconds(response))
-    code = "unauthorized" if response.status_code == 401 else "provider_error"
-    raise SendFailed(reason, code=code)
+    raise SendFailed(reason)
 
 
 def _first_sent_id(response: httpx.Response) -> str | None:

@@ -107,12 +107,10 @@ def _result(response: httpx.Response, method: str) -> Any:
     if code >= 500:
         raise SendRetryable(reason)
     if "migrate_to_chat_id" in parameters:
-        raise SendFailed(f"{reason} (the group became a supergroup)", code="chat_migrated")
+        raise SendFailed(f"{reason} (the group became a supergroup)")
     if code == 401:
-        raise SendFailed(f"{reason} (check the bot token)", code="unauthorized")
-    if code == 403:
-        # "Forbidden: bot was blocked by the user", "user is deactivated"...
-        raise SendFailed(reason, code="blocked" if "blocked" in description else "forbidden")
+        raise SendFailed(f"{reason} (check the bot token)")
+    # 403 "Forbidden: bot was blocked by the user", 400 "Bad Request: chat not found"...
     raise SendFailed(reason)
 
 
@@ -150,7 +148,7 @@ async def send(api: TelegramApi, message: OutgoingMessage) -> SendResult:
     markup = inline_keyboard(message.quick_replies) if message.quick_replies else None
     texts = split_text(message.text)
     if not texts and not message.attachments:
-        raise SendFailed("Nothing to send: the message has no text and no files.", code="empty")
+        raise SendFailed("Nothing to send: the message has no text and no files.")
     calls = len(texts) + len(message.attachments)
     first_id: str | None = None
     done = 0
@@ -176,8 +174,7 @@ async def _send_file(
 ) -> str | None:
     if attachment.size > UPLOAD_MAX_BYTES:
         raise SendFailed(
-            f"{attachment.file_name!r} is larger than the 50 MB Telegram lets bots upload.",
-            code="attachment_too_large",
+            f"{attachment.file_name!r} is larger than the 50 MB Telegram lets bots upload."
         )
     as_photo = attachment.content_type in PHOTO_TYPES and attachment.size <= PHOTO_MAX_BYTES
     method, field = ("sendPhoto", "photo") if as_photo else ("sendDocument", "document")

@@ -49,7 +49,9 @@ async def register_telegram_webhook(
         await ADAPTER.register_webhook(channel.context(runtime.worker.http, inbox.id), url, secret)
     except (SendFailed, SendRetryable) as exc:
         raise ProviderUnavailable(
-            f"Telegram refused the webhook: {exc.reason}", code="provider_error"
+            f"Telegram refused the webhook: {exc.reason}",
+            code="telegram_webhook_refused",
+            reason=exc.reason,
         ) from exc
     if secret != channel.secrets.webhook_secret:
         async with runtime.db.write() as session:
