@@ -159,6 +159,9 @@ class OutgoingMessage:
     subject: str | None = None
     thread_refs: tuple[str, ...] = ()
     sender_name: str | None = None  # the agent's name (email From display name)
+    # Written by kefu, not by a person (greetings, queue replies, the bot): email marks it
+    # Auto-Submitted: auto-replied (RFC 3834) so that the customer's software does not answer.
+    automatic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,7 @@ class ChannelContext:
     secrets: Any
     http: httpx.AsyncClient
     inbox_id: int = 0
+    inbox_name: str = ""  # email: "Agent via <inbox name>"
 
 
 class ChannelAdapter(ABC):

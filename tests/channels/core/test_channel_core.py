@@ -458,7 +458,7 @@ async def test_no_automatic_reply_to_automatic_messages(
             session, actor=SystemPrincipal(), inbox=inbox, settings=RoutingSettings()
         )
     await post_webhook(client, channel.inbox, [{"id": "a1", "user": "U1", "text": "x", "auto": 1}])
-    await runtime.dispatcher.sweep()
+    await runtime.dispatcher.settle()
     automatic = [m for m in await messages_of(runtime, channel.inbox) if m.kind == "outgoing"]
     assert automatic, "the greeting was written"
     assert {m.delivery_status for m in automatic} == {"skipped"}
@@ -466,7 +466,7 @@ async def test_no_automatic_reply_to_automatic_messages(
     assert channel.provider.sent == []
     # A person's message is answered automatically as usual.
     await post_webhook(client, channel.inbox, [{"id": "a2", "user": "U2", "text": "hello"}])
-    await runtime.dispatcher.sweep()
+    await runtime.dispatcher.settle()
     await run_outbox(runtime)
     assert channel.provider.sent and {s["to"] for s in channel.provider.sent} == {"U2"}
 
