@@ -87,7 +87,8 @@ def _parse_event(raw: dict[str, Any]) -> InboundEvent | None:
     timestamp = raw.get("timestamp")
     if not isinstance(timestamp, int):
         raise PayloadInvalid(f"a {kind} event has no timestamp")
-    redelivery = bool((raw.get("deliveryContext") or {}).get("isRedelivery", False))
+    context = raw.get("deliveryContext")
+    redelivery = isinstance(context, dict) and context.get("isRedelivery") is True
     common: dict[str, Any] = {
         "event_id": event_id,
         "external_user_id": user_id,
