@@ -55,6 +55,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "not_retryable": "只有傳送失敗的訊息可以重新傳送。",
         "provider_error": "訊息平台沒有正常回應，請稍後再試。",
         "templates_not_supported": "此渠道不支援範本訊息。",
+        "template_unsupported": "Messenger 不支援範本訊息。",
         "unknown_channel": "不支援此渠道類型。",
         "webhook_verification_failed": "Webhook 驗證失敗。",
         "not_a_telegram_inbox": "此收件匣不是 Telegram 收件匣。",

@@ -107,7 +107,9 @@ class InboundEvent:
     phone: str | None = None
     external_message_id: str | None = None  # for replies, statuses and threading
     reply_token: str | None = None  # LINE: free reply within a short time
-    # kind == "status": which of our messages (external_message_id) reached which state.
+    # kind == "status": which of our messages (external_message_id) reached which state. A
+    # status without external_message_id is a watermark (Messenger's reads): every message we
+    # sent this customer in this inbox up to `occurred_at` reached it.
     status: DeliveryStatus | None = None
     status_error: str | None = None
     # Email: the thread this message belongs to (In-Reply-To + References, oldest first) and
@@ -214,9 +216,15 @@ class ChannelAdapter(ABC):
     reply_window: ClassVar[timedelta | None] = None
     # Whether inbound arrives by HTTP webhook (email has its own listeners).
     has_webhook: ClassVar[bool] = True
+    # Approved templates can be sent outside the reply window (WhatsApp; Messenger has none).
+    supports_templates: ClassVar[bool] = False
     # Email: every new subject is a conversation of its own, found again by thread_refs;
     # elsewhere a customer has one open conversation per inbox.
     threaded_conversations: ClassVar[bool] = False
+
+    def reply_window_for(self, config: Any) -> timedelta | None:
+        """The window for one inbox's settings (Messenger's HUMAN_AGENT tag makes it 7 days)."""
+        return self.reply_window
 
     def handshake(self, request: WebhookRequest, secrets: Any) -> str | None:
         """A GET verification challenge (WhatsApp, Messenger): the text to answer with, or None

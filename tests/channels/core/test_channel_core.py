@@ -507,3 +507,31 @@ async def test_a_burst_of_webhooks_loses_none(
     assert sorted(int(m.text.split()[1]) for m in messages) == list(range(1000))
     async with runtime.db.read() as session:
         assert await session.scalar(select(func.count(Conversation.id))) == 100
+
+
+async def test_a_watermark_status_reaches_every_earlier_message(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    workspace: Workspace,
+    channel: Channel,
+) -> None:
+    cid = await _incoming(client, channel)
+    agent = await agent_client(app, workspace.agent.email)
+    for text in ("one", "two"):
+        await agent.post(f"/api/v1/conversations/{cid}/messages", json={"text": text})
+    await run_outbox(runtime)
+    before_third = datetime.now(UTC)
+    await agent.post(f"/api/v1/conversations/{cid}/messages", json={"text": "three"})
+    await run_outbox(runtime)
+    watermark = {
+        "id": "wm-1",
+        "kind": "status",
+        "user": "U1",
+        "status": "read",
+        "at": before_third.isoformat(),
+    }
+    assert (await post_webhook(client, channel.inbox, [watermark])).status_code == 200
+    sent = [m for m in await messages_of(runtime, channel.inbox) if m.kind == "outgoing"]
+    assert [m.delivery_status for m in sent] == ["read", "read", "sent"]
+    await agent.aclose()

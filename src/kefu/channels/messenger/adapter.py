@@ -37,7 +37,7 @@ class MessengerAdapter(ChannelAdapter):
 
     def reply_window_for(self, config: Any) -> timedelta | None:
         """This inbox's window: 7 days for an app approved for the HUMAN_AGENT tag (proposed
-        contract addition; the core reads the class-wide reply_window until then)."""
+        contract addition)."""
         return HUMAN_AGENT_WINDOW if config.human_agent_tag else self.reply_window
 
     def handshake(self, request: WebhookRequest, secrets: Any) -> str | None:

@@ -32,6 +32,7 @@ class WhatsAppAdapter(ChannelAdapter):
     # The customer-service window: free-form messages only within 24 hours of the customer's
     # last message; after that only approved templates (error 131047 otherwise).
     reply_window: ClassVar[timedelta | None] = timedelta(hours=24)
+    supports_templates: ClassVar[bool] = True
 
     def handshake(self, request: WebhookRequest, secrets: Any) -> str | None:
         return answer_handshake(request.query, secrets.verify_token)
