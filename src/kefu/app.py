@@ -21,6 +21,7 @@ from kefu.canned import views as canned_views
 from kefu.channels import views as channel_views
 from kefu.channels import webhooks as webhook_views
 from kefu.channels.email.mailroom import start_email_listener
+from kefu.channels.telegram import views as telegram_views
 from kefu.channels.web import views as widget_views
 from kefu.channels.web.cors import WidgetCORSMiddleware
 from kefu.config import Settings
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search_views,
         channel_views,
         webhook_views,
+        telegram_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

@@ -58,6 +58,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "template_unsupported": "Messenger 不支援範本訊息。",
         "unknown_channel": "不支援此渠道類型。",
         "webhook_verification_failed": "Webhook 驗證失敗。",
+        "not_a_telegram_inbox": "此收件匣不是 Telegram 收件匣。",
+        "telegram_webhook_refused": "Telegram 拒絕設定 Webhook：{reason}",
         "reply_assignee_only": "此收件匣只有負責的客服人員可以回覆客戶;您可以新增內部備註。",
         "take_not_allowed": "此收件匣不允許客服人員自行從佇列領取對話。",
         "already_assigned": "這個對話已由其他客服人員處理。",
