@@ -247,6 +247,11 @@ class ChannelAdapter(ABC):
     async def fetch_profile(self, ctx: ChannelContext, external_user_id: str) -> Profile | None:
         return None
 
+    async def acknowledge(self, ctx: ChannelContext, events: list[InboundEvent]) -> None:
+        """After the events are committed, best effort: tell the provider they were handled
+        where it expects that (Telegram's button taps spin until answered)."""
+        return None
+
     async def list_templates(self, ctx: ChannelContext) -> list[TemplateInfo]:
         """The approved templates an agent may send outside the reply window (WhatsApp)."""
         return []

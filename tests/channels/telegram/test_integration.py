@@ -4,6 +4,7 @@ API over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -276,9 +277,16 @@ async def test_a_blocked_bot_fails_with_telegrams_words(telegram_app: TelegramAp
     assert "channel_unfollowed" in [a["action"] for a in activity]
 
 
-async def test_a_button_tap_is_a_message(telegram_app: TelegramApp) -> None:
+async def test_a_button_tap_is_a_message_and_is_answered(telegram_app: TelegramApp) -> None:
     await telegram_app.post(fixture_body("text.json"))
     await telegram_app.post(fixture_body("callback_long.json"))
     [_, tapped] = await telegram_app.messages((await telegram_app.conversation())["id"])
     assert tapped["text"] == "請幫我查詢上個月所有的訂單與退款紀錄"
     assert tapped["channel_payload"]["telegram_callback_query_id"] == "2522411883375405372"
+    # The webhook answers the tap after the commit (the customer's button stops spinning).
+    for _ in range(200):
+        if telegram_app.fake.called("answerCallbackQuery"):
+            break
+        await asyncio.sleep(0.01)
+    [answer] = telegram_app.fake.called("answerCallbackQuery")
+    assert answer.params["callback_query_id"] == "2522411883375405372"
