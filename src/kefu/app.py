@@ -21,6 +21,8 @@ from kefu.canned import views as canned_views
 from kefu.channels import reach_views
 from kefu.channels import views as channel_views
 from kefu.channels import webhooks as webhook_views
+from kefu.channels.email.mailroom import start_email_listener
+from kefu.channels.telegram import views as telegram_views
 from kefu.channels.web import views as widget_views
 from kefu.channels.web.cors import WidgetCORSMiddleware
 from kefu.config import Settings
@@ -74,12 +76,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.create(settings)
         await runtime.start()
+        # Email inboxes' own SMTP listener (KEFU_EMAIL_LISTEN_PORT; off when 0).
+        mail_listener = await start_email_listener(settings, runtime.db, runtime.storage)
         if settings.gc_tuning:
             tune_garbage_collector()
         app.state.runtime = runtime
         try:
             yield
         finally:
+            if mail_listener is not None:
+                mail_listener.close()
             await runtime.stop()
 
     app = FastAPI(
@@ -147,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search_views,
         channel_views,
         webhook_views,
+        telegram_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

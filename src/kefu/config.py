@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = ""
     smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    # kefu's own SMTP listener for email inboxes (channels/email/listener.py): mail to an email
+    # inbox's address sent here becomes a conversation. Port 0: off (25 to receive MX mail).
+    email_listen_host: str = "0.0.0.0"
+    email_listen_port: int = Field(default=0, ge=0, le=65535)
+    email_max_bytes: int = 25 * 1024 * 1024
     # Channel inboxes (kefu.channels): provider API URLs must be public https unless this is
     # set (tests, or providers reached through an on-premises proxy).
     channel_allow_private_urls: bool = False

@@ -38,8 +38,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "attachment_bad_name": "檔案名稱不能包含資料夾路徑。",
         "channel_not_configured": "此渠道尚未設定完成，請管理員填寫必要的設定與密鑰。",
         "channel_secrets_unreadable": "無法讀取此渠道的密鑰（系統金鑰已變更），請重新輸入。",
-        "channel_window_closed": "客戶最後一次來訊已超過 24 小時：在客戶再次來訊前，此渠道只能傳送已核准的範本訊息。",
+        "channel_window_closed": (
+            "客戶最後一次來訊已超過 24 小時：在客戶再次來訊前，此渠道只能傳送已核准的範本訊息。"
+        ),
         "inbox_not_found": "找不到此收件匣。",
+        "invalid_recipient": "收件人的電子郵件地址無效。",
+        "not_configured": "此收件匣尚未設定寄件用的郵件伺服器。",
+        "smtp_rejected": "郵件伺服器拒絕了這封郵件。",
         "invalid_channel_config": "渠道設定有誤，請檢查後再試。",
         "invalid_channel_secrets": "渠道密鑰有誤或缺少必要的項目。",
         "invalid_payload": "Webhook 內容格式不正確。",
@@ -50,8 +55,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "not_retryable": "只有傳送失敗的訊息可以重新傳送。",
         "provider_error": "訊息平台沒有正常回應，請稍後再試。",
         "templates_not_supported": "此渠道不支援範本訊息。",
+        "template_unsupported": "Messenger 不支援範本訊息。",
         "unknown_channel": "不支援此渠道類型。",
         "webhook_verification_failed": "Webhook 驗證失敗。",
+        "not_a_telegram_inbox": "此收件匣不是 Telegram 收件匣。",
+        "telegram_webhook_refused": "Telegram 拒絕設定 Webhook：{reason}",
         # One customer, one history (kefu.channels.matching, reach; kefu.contacts.suggestions)
         "suggestion_not_found": "找不到此合併建議。",
         "suggestion_decided": "此合併建議已經處理過了。",

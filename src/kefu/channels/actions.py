@@ -90,7 +90,7 @@ async def do_send_template(
     text; the template itself travels in channel_payload."""
     inbox = await channel_inbox(session, conversation)
     adapter = adapter_of(inbox) if inbox is not None else None
-    if adapter is None or adapter.reply_window is None:
+    if adapter is None or not adapter.supports_templates:
         raise InvalidInput("This channel has no templates.", code="templates_not_supported")
     await check_may_reply(session, actor=actor, conversation=conversation)
     return await append_message(

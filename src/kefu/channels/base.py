@@ -107,7 +107,9 @@ class InboundEvent:
     phone: str | None = None
     external_message_id: str | None = None  # for replies, statuses and threading
     reply_token: str | None = None  # LINE: free reply within a short time
-    # kind == "status": which of our messages (external_message_id) reached which state.
+    # kind == "status": which of our messages (external_message_id) reached which state. A
+    # status without external_message_id is a watermark (Messenger's reads): every message we
+    # sent this customer in this inbox up to `occurred_at` reached it.
     status: DeliveryStatus | None = None
     status_error: str | None = None
     # Email: the thread this message belongs to (In-Reply-To + References, oldest first) and
@@ -159,6 +161,9 @@ class OutgoingMessage:
     subject: str | None = None
     thread_refs: tuple[str, ...] = ()
     sender_name: str | None = None  # the agent's name (email From display name)
+    # Written by kefu, not by a person (greetings, queue replies, the bot): email marks it
+    # Auto-Submitted: auto-replied (RFC 3834) so that the customer's software does not answer.
+    automatic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +204,7 @@ class ChannelContext:
     secrets: Any
     http: httpx.AsyncClient
     inbox_id: int = 0
+    inbox_name: str = ""  # email: "Agent via <inbox name>"
 
 
 class ChannelAdapter(ABC):
@@ -210,9 +216,15 @@ class ChannelAdapter(ABC):
     reply_window: ClassVar[timedelta | None] = None
     # Whether inbound arrives by HTTP webhook (email has its own listeners).
     has_webhook: ClassVar[bool] = True
+    # Approved templates can be sent outside the reply window (WhatsApp; Messenger has none).
+    supports_templates: ClassVar[bool] = False
     # Email: every new subject is a conversation of its own, found again by thread_refs;
     # elsewhere a customer has one open conversation per inbox.
     threaded_conversations: ClassVar[bool] = False
+
+    def reply_window_for(self, config: Any) -> timedelta | None:
+        """The window for one inbox's settings (Messenger's HUMAN_AGENT tag makes it 7 days)."""
+        return self.reply_window
 
     def handshake(self, request: WebhookRequest, secrets: Any) -> str | None:
         """A GET verification challenge (WhatsApp, Messenger): the text to answer with, or None
@@ -233,6 +245,11 @@ class ChannelAdapter(ABC):
         """Deliver one message, raising SendRetryable or SendFailed."""
 
     async def fetch_profile(self, ctx: ChannelContext, external_user_id: str) -> Profile | None:
+        return None
+
+    async def acknowledge(self, ctx: ChannelContext, events: list[InboundEvent]) -> None:
+        """After the events are committed, best effort: tell the provider they were handled
+        where it expects that (Telegram's button taps spin until answered)."""
         return None
 
     async def list_templates(self, ctx: ChannelContext) -> list[TemplateInfo]:

@@ -8,6 +8,7 @@ read; an agent's retry puts a failed message back to queued.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -112,6 +113,42 @@ async def do_record_status(
     if message_id is None:
         return None
     return await do_set_delivery(session, message_id=message_id, status=status, error=error)
+
+
+WATERMARK_MESSAGES = 50  # a watermark moves at most this many of the latest messages
+
+
+async def do_record_watermark(
+    session: AsyncSession,
+    *,
+    inbox_id: int,
+    contact_id: int,
+    status: str,
+    until: datetime,
+) -> int:
+    """Messenger's reads: every message we sent this contact in this inbox up to `until` has
+    reached `status` (forward only, as for single statuses). Returns how many changed."""
+    ids = await session.scalars(
+        select(Message.id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.inbox_id == inbox_id,
+            Conversation.contact_id == contact_id,
+            Message.kind == "outgoing",
+            Message.external_id.is_not(None),
+            Message.delivery_status.in_(("sent", "delivered")),
+            Message.created_at <= until,
+        )
+        .order_by(Message.id.desc())
+        .limit(WATERMARK_MESSAGES)
+    )
+    changed = 0
+    for message_id in list(ids):
+        message = await load_message(session, message_id)
+        if message is not None and _apply(message, status, None):
+            await announce_message(session, message)
+            changed += 1
+    return changed
 
 
 async def do_retry_delivery(

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.attachments.actions import NewAttachment
 from kefu.auth.principals import VisitorPrincipal
 from kefu.channels.base import ChannelAdapter, InboundEvent
-from kefu.channels.delivery import do_record_status
+from kefu.channels.delivery import do_record_status, do_record_watermark
 from kefu.channels.identities import ensure_channel_contact, find_channel_contact
 from kefu.channels.models import ChannelEvent
 from kefu.channels.settings import adapter_of
@@ -73,7 +73,7 @@ async def do_receive_channel_events(
             result.duplicate_indexes.add(index)
             continue
         if event.kind == "status":
-            if event.external_message_id and event.status:
+            if event.status and event.external_message_id:
                 await do_record_status(
                     session,
                     inbox_id=inbox.id,
@@ -82,6 +82,19 @@ async def do_receive_channel_events(
                     error=event.status_error,
                 )
                 result.statuses += 1
+            elif event.status:
+                contact = await find_channel_contact(
+                    session, inbox=inbox, external_user_id=event.external_user_id
+                )
+                if contact is not None:
+                    await do_record_watermark(
+                        session,
+                        inbox_id=inbox.id,
+                        contact_id=contact.id,
+                        status=event.status,
+                        until=event.occurred_at,
+                    )
+                    result.statuses += 1
             continue
         if event.kind == "unfollow":
             contact = await find_channel_contact(

@@ -58,10 +58,10 @@ def _box(ctx: JobContext) -> SecretBox:
     return SecretBox(ctx.settings.effective_secret_key)
 
 
-def _context(ctx: JobContext, channel: ChannelSettings, inbox_id: int) -> ChannelContext:
+def _context(ctx: JobContext, channel: ChannelSettings, inbox: Inbox) -> ChannelContext:
     if ctx.http is None:
         raise RuntimeError("channel jobs need the worker's HTTP client")
-    return channel.context(ctx.http, inbox_id)
+    return channel.context(ctx.http, inbox.id, inbox.name)
 
 
 async def _load_send(session: AsyncSession, message_id: int) -> _Send | None | str:
@@ -115,6 +115,7 @@ def _outgoing(send: _Send, ctx: JobContext, storage: Storage | None) -> Outgoing
         subject=conversation.subject,
         thread_refs=tuple(context.get("thread_refs", ())),
         sender_name=message.sender_user.name if message.sender_user is not None else None,
+        automatic=message.sender_user_id is None,
     )
 
 
@@ -159,7 +160,7 @@ async def send_message(ctx: JobContext, payload: dict[str, Any]) -> None:
         return
     outgoing = _outgoing(loaded, ctx, ctx.storage)
     try:
-        result = await channel.adapter.send(_context(ctx, channel, loaded.inbox.id), outgoing)
+        result = await channel.adapter.send(_context(ctx, channel, loaded.inbox), outgoing)
     except SendFailed as exc:
         async with ctx.db.write() as session:
             await do_set_delivery(session, message_id=message_id, status="failed", error=exc.reason)
@@ -175,13 +176,18 @@ async def send_message(ctx: JobContext, payload: dict[str, Any]) -> None:
             status="sent",
             external_id=result.external_message_id,
         )
-        if result.used_reply_token or outgoing.reply_token:
+        conversation = await session.get(Conversation, loaded.conversation.id)
+        if conversation is not None:
+            context = dict(conversation.channel_context or {})
             # A reply token works once: the next message is pushed.
-            conversation = await session.get(Conversation, loaded.conversation.id)
-            if conversation is not None:
-                context = dict(conversation.channel_context or {})
+            if result.used_reply_token or outgoing.reply_token:
                 context.pop("reply_token", None)
                 context.pop("reply_token_at", None)
+            # Email: our own Message-IDs join the thread, so References lists our replies too.
+            if loaded.inbox.channel_type == "email" and result.external_message_id:
+                refs = [*context.get("thread_refs", []), result.external_message_id]
+                context["thread_refs"] = list(dict.fromkeys(refs))[-20:]
+            if context != conversation.channel_context:
                 conversation.channel_context = context
 
 
@@ -199,7 +205,7 @@ async def fetch_media(ctx: JobContext, payload: dict[str, Any]) -> None:
     if inbox is None:
         return
     channel = load_channel(inbox, _box(ctx))
-    channel_ctx = _context(ctx, channel, inbox.id)
+    channel_ctx = _context(ctx, channel, inbox)
     files, refused = [], []
     try:
         for item in payload["media"]:
@@ -249,7 +255,7 @@ async def fetch_profile(ctx: JobContext, payload: dict[str, Any]) -> None:
     channel = load_channel(inbox, _box(ctx))
     try:
         profile = await channel.adapter.fetch_profile(
-            _context(ctx, channel, inbox.id), str(payload["external_user_id"])
+            _context(ctx, channel, inbox), str(payload["external_user_id"])
         )
     except SendRetryable as exc:
         raise RetryLater(exc.reason, delay=exc.retry_after) from exc

@@ -84,10 +84,16 @@ def window_closes_at(inbox: Inbox, conversation: Conversation) -> datetime | Non
     adapter = adapter_of(inbox)
     if adapter is None or adapter.reply_window is None:
         return None
+    try:
+        window = adapter.reply_window_for(adapter.config_model.model_validate(inbox.channel_config))
+    except ValueError:
+        window = adapter.reply_window
+    if window is None:
+        return None
     last = last_inbound_at(conversation)
     if last is None:
         return conversation.created_at  # the business wrote first: templates only
-    return last + adapter.reply_window
+    return last + window
 
 
 async def check_reply_window(session: AsyncSession, *, conversation: Conversation) -> None:
@@ -99,7 +105,7 @@ async def check_reply_window(session: AsyncSession, *, conversation: Conversatio
     closes = window_closes_at(inbox, conversation)
     if closes is not None and utcnow() >= closes:
         raise InvalidInput(
-            "The customer last wrote more than 24 hours ago: this channel allows only approved "
-            "templates until they write again.",
+            "The customer last wrote too long ago: this channel allows no free-form message "
+            "until they write again (approved templates only, where the channel has them).",
             code="channel_window_closed",
         )

@@ -29,9 +29,15 @@ class ChannelSettings:
     config: Any
     secrets: Any
 
-    def context(self, http: httpx.AsyncClient, inbox_id: int) -> ChannelContext:
+    def context(
+        self, http: httpx.AsyncClient, inbox_id: int, inbox_name: str = ""
+    ) -> ChannelContext:
         return ChannelContext(
-            config=self.config, secrets=self.secrets, http=http, inbox_id=inbox_id
+            config=self.config,
+            secrets=self.secrets,
+            http=http,
+            inbox_id=inbox_id,
+            inbox_name=inbox_name,
         )
 
 

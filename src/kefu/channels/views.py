@@ -69,7 +69,7 @@ async def conversation_channel(
         channel_type=inbox.channel_type,
         window_closes_at=closes,
         window_open=closes is None or utcnow() < closes,
-        templates_supported=adapter is not None and adapter.reply_window is not None,
+        templates_supported=adapter is not None and adapter.supports_templates,
     )
 
 

@@ -7,6 +7,7 @@ nothing is lost (redeliveries are de-duplicated by event id)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Request
@@ -14,7 +15,13 @@ from fastapi.responses import PlainTextResponse
 
 from kefu.auth.dependencies import RuntimeDep
 from kefu.auth.sealing import SecretBox
-from kefu.channels.base import PayloadInvalid, SignatureInvalid, WebhookRequest
+from kefu.channels.base import (
+    ChannelContext,
+    InboundEvent,
+    PayloadInvalid,
+    SignatureInvalid,
+    WebhookRequest,
+)
 from kefu.channels.receive import receive_events
 from kefu.channels.settings import ChannelSettings, adapter_of, load_channel
 from kefu.config import Settings
@@ -24,6 +31,7 @@ from kefu.inboxes.queries import get_inbox_by_key
 from kefu.runtime import Runtime
 
 log = logging.getLogger(__name__)
+ACKNOWLEDGE_SECONDS = 10.0
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -94,4 +102,22 @@ async def receive_webhook(
         events=events,
         max_file_bytes=runtime.settings.max_upload_bytes,
     )
+    fresh = [e for i, e in enumerate(events) if i not in result.duplicate_indexes]
+    if fresh:  # after the commit, without holding up the provider's 200
+        context = channel.context(runtime.worker.http, inbox.id, inbox.name)
+        task = asyncio.create_task(_acknowledge(channel, context, fresh))
+        _ACKNOWLEDGING.add(task)
+        task.add_done_callback(_ACKNOWLEDGING.discard)
     return {"ok": True, "messages": result.messages, "duplicates": result.duplicates}
+
+
+_ACKNOWLEDGING: set[asyncio.Task[None]] = set()  # strong references until they finish
+
+
+async def _acknowledge(
+    channel: ChannelSettings, context: ChannelContext, events: list[InboundEvent]
+) -> None:
+    try:
+        await asyncio.wait_for(channel.adapter.acknowledge(context, events), ACKNOWLEDGE_SECONDS)
+    except Exception:
+        log.warning("acknowledging webhook events failed", exc_info=True)

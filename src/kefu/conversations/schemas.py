@@ -51,6 +51,8 @@ class ConversationOut(BaseModel):
     unread_count: int | None = None
     # Custom attribute values (kefu.attributes).
     attributes: dict[str, Any] = {}
+    # An email conversation's subject (kefu.channels); None for chats.
+    subject: str | None = None
 
 
 class VisitorQueueOut(BaseModel):
@@ -142,6 +144,7 @@ def conversation_out(
         snoozed_until=conversation.snoozed_until,
         unread_count=unread_count,
         attributes=dict(conversation.attributes or {}),
+        subject=conversation.subject,
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from kefu.channels import jobs as channel_jobs
+from kefu.channels.email.mailroom import MailPoller
 from kefu.config import Settings
 from kefu.conversations.snooze import run_snooze_wakeups
 from kefu.db import Database
@@ -54,6 +55,7 @@ class Worker:
         # Outbound HTTP of channel sends and media downloads: one pooled client per node.
         self.http = httpx.AsyncClient(timeout=CHANNEL_HTTP_TIMEOUT, follow_redirects=False)
         self.outbox = OutboxRunner(settings, db, http=self.http, storage=storage)
+        self.mail = MailPoller(settings, db, storage)  # email inboxes' IMAP mailboxes
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop())
@@ -63,6 +65,7 @@ class Worker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self.mail.stop()
         await self.http.aclose()
 
     async def _loop(self) -> None:
@@ -84,6 +87,7 @@ class Worker:
         await self._job("snooze wake-ups", lambda: run_snooze_wakeups(self.db))
         await self._job("routing sweep", self.dispatcher.sweep)
         await self._job("outbox", self.outbox.run_due)
+        await self._job("email polling", self.mail.run_due)
         await self._job("search index", lambda: index_pending(self.db))
 
     async def _job(self, name: str, job: Callable[[], Awaitable[object]]) -> None:

@@ -102,6 +102,7 @@ class FakeAdapter(ChannelAdapter):
 class FakeWindowAdapter(FakeAdapter):
     channel_type: ClassVar[str] = "fakewin"
     reply_window = timedelta(hours=24)
+    supports_templates = True
 
 
 def _event(item: dict[str, Any]) -> InboundEvent:

@@ -458,7 +458,7 @@ async def test_no_automatic_reply_to_automatic_messages(
             session, actor=SystemPrincipal(), inbox=inbox, settings=RoutingSettings()
         )
     await post_webhook(client, channel.inbox, [{"id": "a1", "user": "U1", "text": "x", "auto": 1}])
-    await runtime.dispatcher.sweep()
+    await runtime.dispatcher.settle()
     automatic = [m for m in await messages_of(runtime, channel.inbox) if m.kind == "outgoing"]
     assert automatic, "the greeting was written"
     assert {m.delivery_status for m in automatic} == {"skipped"}
@@ -466,7 +466,7 @@ async def test_no_automatic_reply_to_automatic_messages(
     assert channel.provider.sent == []
     # A person's message is answered automatically as usual.
     await post_webhook(client, channel.inbox, [{"id": "a2", "user": "U2", "text": "hello"}])
-    await runtime.dispatcher.sweep()
+    await runtime.dispatcher.settle()
     await run_outbox(runtime)
     assert channel.provider.sent and {s["to"] for s in channel.provider.sent} == {"U2"}
 
@@ -507,3 +507,31 @@ async def test_a_burst_of_webhooks_loses_none(
     assert sorted(int(m.text.split()[1]) for m in messages) == list(range(1000))
     async with runtime.db.read() as session:
         assert await session.scalar(select(func.count(Conversation.id))) == 100
+
+
+async def test_a_watermark_status_reaches_every_earlier_message(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    workspace: Workspace,
+    channel: Channel,
+) -> None:
+    cid = await _incoming(client, channel)
+    agent = await agent_client(app, workspace.agent.email)
+    for text in ("one", "two"):
+        await agent.post(f"/api/v1/conversations/{cid}/messages", json={"text": text})
+    await run_outbox(runtime)
+    before_third = datetime.now(UTC)
+    await agent.post(f"/api/v1/conversations/{cid}/messages", json={"text": "three"})
+    await run_outbox(runtime)
+    watermark = {
+        "id": "wm-1",
+        "kind": "status",
+        "user": "U1",
+        "status": "read",
+        "at": before_third.isoformat(),
+    }
+    assert (await post_webhook(client, channel.inbox, [watermark])).status_code == 200
+    sent = [m for m in await messages_of(runtime, channel.inbox) if m.kind == "outgoing"]
+    assert [m.delivery_status for m in sent] == ["read", "read", "sent"]
+    await agent.aclose()

@@ -319,6 +319,9 @@ function onFrame(frame) {
       list.messageCreated(frame, frame.conversation_id === thread.id);
       thread.messageCreated(frame);
       break;
+    case "message.updated": // a channel message's delivery state (channels.js)
+      thread.messageUpdated(frame);
+      break;
     case "conversation.created":
       list.conversationCreated(frame.conversation);
       break;

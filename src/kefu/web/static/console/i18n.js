@@ -8,6 +8,7 @@ import { ROUTING_CATALOG } from "./i18n-routing.js";
 import { SURVEYS_CATALOG } from "./i18n-surveys.js";
 import { WORKFLOW_CATALOG } from "./i18n-workflow.js";
 import { SEARCH_CATALOG } from "./i18n-search.js";
+import { CHANNELS_CATALOG } from "./i18n-channels.js";
 
 const CATALOG = {
   en: {
@@ -289,6 +290,7 @@ for (const [lang, entries] of Object.entries(NOTIFY_CATALOG)) Object.assign(CATA
 for (const [lang, entries] of Object.entries(ATTACHMENTS_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(WORKFLOW_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(SEARCH_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(CHANNELS_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

@@ -8,6 +8,7 @@ import { formActions, selectOf } from "./forms.js";
 import { identitySettings } from "./identity-settings.js";
 import { memberPicker } from "./members.js";
 import { surveySettingsCard } from "./surveys.js";
+import { channelBadge, channelFields, channelTypeSelect, webhookBox } from "../channels.js";
 
 export async function renderInboxes(container, ctx, editingId = null) {
   const [inboxes, users, teams] = await Promise.all([
@@ -33,7 +34,7 @@ export async function renderInboxes(container, ctx, editingId = null) {
           h(
             "div",
             { class: "grow" },
-            h("h2", { class: "card-title", text: inbox.name }),
+            h("h2", { class: "card-title" }, inbox.name, " ", channelBadge(inbox.channel_type)),
             h("p", { class: "muted", text: inbox.allowed_origins.join(" ") || "—" }),
           ),
           h("button", {
@@ -144,6 +145,20 @@ function inboxForm(container, ctx, users, teams, inbox) {
     inbox?.reply_permission || "anyone",
     { name: "reply_permission" },
   );
+  // The channel (chosen when creating; channels.js): its settings and write-only secrets.
+  let channelType = inbox ? inbox.channel_type || "web" : "web";
+  let channel = channelFields(channelType, inbox);
+  const channelHost = h("div", { class: "channel-host" }, channel.el);
+  const typeSelect = inbox
+    ? null
+    : channelTypeSelect((type) => {
+        channelType = type;
+        channel = channelFields(type, null);
+        mount(channelHost, channel.el);
+        originsField.hidden = type !== "web";
+      });
+  const originsField = labelled(t("admin.origins"), origins);
+  originsField.hidden = channelType !== "web";
   const members = memberPicker(
     t("admin.members"),
     users.filter((u) => u.is_active),
@@ -162,6 +177,8 @@ function inboxForm(container, ctx, users, teams, inbox) {
       team_id: team.value ? Number(team.value) : null,
       member_ids: members.value(),
     };
+    if (channelType !== "web") Object.assign(body, channel.values());
+    if (!inbox && channelType !== "web") body.channel_type = channelType;
     if (inbox) {
       body.agent_visibility = visibility.value;
       body.reply_permission = replies.value;
@@ -169,24 +186,28 @@ function inboxForm(container, ctx, users, teams, inbox) {
     const saved = await guard(inbox ? api.updateInbox(inbox.id, body) : api.createInbox(body));
     if (!saved) return;
     toast(inbox ? t("admin.saved") : t("admin.created"), "ok");
-    await renderInboxes(container, ctx);
+    // A new channel inbox opens for editing: its webhook URL is what the admin needs next.
+    await renderInboxes(container, ctx, !inbox && channelType !== "web" ? saved.id : null);
   };
   const title = inbox ? `${t("admin.edit")}: ${inbox.name}` : t("admin.newInbox");
   return h(
     "form",
     { class: "card form-card", onsubmit, "aria-labelledby": "inbox-form-title" },
     h("h2", { id: "inbox-form-title", text: title }),
+    inbox ? webhookBox(inbox) : null,
     h(
       "div",
       { class: "form-grid" },
+      typeSelect ? labelled(t("channel.type"), typeSelect) : null,
       labelled(t("admin.name"), name),
       labelled(t("admin.team"), team),
       labelled(t("admin.greeting"), greeting),
-      labelled(t("admin.origins"), origins),
+      originsField,
       labelled(t("admin.color"), color),
       inbox ? labelled(t("admin.visibility"), visibility) : null,
       inbox ? labelled(t("admin.replies"), replies) : null,
     ),
+    channelHost,
     members.el,
     formActions({ editing: !!inbox, onCancel: () => renderInboxes(container, ctx) }),
   );

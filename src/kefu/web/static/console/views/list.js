@@ -9,6 +9,7 @@ import { BulkSelection } from "./bulk.js";
 import { priorityPill } from "./queue.js";
 import { snoozedText } from "./snooze.js";
 import { hasTag, tagChip, tagFilter } from "./tags.js";
+import { channelBadge, channelTypeOf } from "../channels.js";
 
 const ASSIGNEE_FILTERS = ["mine", "participating", "unassigned", "all"];
 const STATUSES = ["open", "pending", "snoozed", "resolved"];
@@ -234,6 +235,7 @@ export class ConversationList {
             "span",
             { class: "conv-top" },
             h("span", { class: "conv-name", text: contactName(conv.contact) }),
+            channelBadge(channelTypeOf(this.ctx, conv)),
             h("time", {
               class: "conv-time",
               datetime: conv.last_activity_at,

@@ -8,6 +8,7 @@ import { surveyActivityText } from "./surveys.js";
 import { contactActivityText } from "./attributes.js";
 import { attachmentsView } from "./attachments.js";
 import { workflowActivityText } from "./workflow-activity.js";
+import { channelExtras, deliveryErrorLine, deliveryView } from "../channels.js";
 
 const priorityName = (p) => (p ? t(`priority.${p}`) : "");
 
@@ -124,6 +125,8 @@ export function messageView(message, { conversation, pendingState = null }) {
         text: t(`conv.${pendingState}`),
       }),
     );
+  } else if (message.kind === "outgoing" && message.delivery_status) {
+    meta.push(...deliveryView(message)); // a channel message: the provider's state (channels.js)
   } else if (message.kind === "outgoing") {
     const seen = message.seq <= conversation.contact_last_read_seq;
     meta.push(
@@ -149,8 +152,16 @@ export function messageView(message, { conversation, pendingState = null }) {
         (pendingState ? " is-pending" : "") +
         (automatic ? " msg-system" : ""),
       "data-seq": message.seq ? String(message.seq) : null,
+      "data-id": message.id ? String(message.id) : null,
     },
-    h("div", { class: "bubble" }, h("p", { class: "msg-text", text: message.text }), attachments),
+    h(
+      "div",
+      { class: "bubble" },
+      h("p", { class: "msg-text", text: message.text }),
+      attachments,
+      channelExtras(message),
+    ),
+    deliveryErrorLine(message),
     quick,
     h("div", { class: "msg-meta" }, meta.flatMap((node, i) => (i ? [" · ", node] : [node]))),
   );

@@ -2,7 +2,7 @@
 // queued sends, typing indicators, read marks (ours and the customer's), resume on reconnect.
 
 import { api, request } from "../api.js";
-import { contactName, guard, h, mount, toast, uuid } from "../dom.js";
+import { contactName, errorText, guard, h, mount, toast, uuid } from "../dom.js";
 import { t } from "../i18n.js";
 import { coalesce } from "../live.js";
 import { AttachmentTray } from "./attachments.js";
@@ -13,6 +13,7 @@ import { FollowUp } from "./followup.js";
 import { messageView } from "./messages.js";
 import { slaBadge, slaList } from "./sla.js";
 import { tagEditor } from "./tags.js";
+import { channelBadge, channelTypeOf, messageUpdates, ReplyWindow, subjectLine } from "../channels.js";
 
 const TYPING_TTL_MS = 7000;
 const SLA_TICK_MS = 15000;
@@ -45,6 +46,12 @@ export class Thread {
     this.el = h("div", { class: "thread-wrap" });
     this.followUp = new FollowUp(ctx); // schedule, export, rating (views/followup.js)
     this.breached = new Map(); // SLA kind -> due time (ms) reported breached, open conversation
+    // Channel inboxes (channels.js): the reply window / templates, and messages a retry changed.
+    this.window = new ReplyWindow({
+      onSent: (message) =>
+        this.messageCreated({ conversation_id: message.conversation_id, seq: message.seq, message }),
+    });
+    messageUpdates.on((message) => this.messageUpdated({ conversation_id: message.conversation_id, message }));
     document.addEventListener("visibilitychange", () => this.markRead());
     setInterval(() => this.renderSla(), SLA_TICK_MS); // "due in …" counts down, then overdue
     this.refetchSoon = coalesce(() => this.refetch(), NEXT_DUE_REFETCH_MS);
@@ -71,6 +78,7 @@ export class Thread {
     if (this.ctx.collision) this.ctx.collision.leave();
     this.conv = null;
     this.followUp.show(null);
+    this.window.clear();
     this.breached = new Map();
     this.messages.clear();
     this.typing.clear();
@@ -97,6 +105,7 @@ export class Thread {
     this.build();
     this.renderMessages({ toBottom: true });
     this.markRead();
+    this.window.load(conv, channelTypeOf(this.ctx, conv));
     return this.el;
   }
 
@@ -122,6 +131,7 @@ export class Thread {
         this.ctx.collision ? this.ctx.collision.view() : null,
         this.typingLine,
         this.followUp.strip,
+        this.window.el,
         this.composer.view(),
       ),
       this.side,
@@ -144,9 +154,11 @@ export class Thread {
           text: "‹",
         }),
         h("h2", { id: "thread-title", text: contactName(conv.contact) }),
+        channelBadge(channelTypeOf(this.ctx, conv)),
         h("span", { class: `pill status-${conv.status}`, text: t(`status.${conv.status}`) }),
         h("span", { class: "sla-badge-slot" }),
       ),
+      subjectLine(conv),
       tagEditor(conv, (updated) => this.conversationUpdated(updated)),
       this.followUp.withActions(
         actionsView(this.ctx, conv, (updated) => this.conversationUpdated(updated)),
@@ -298,12 +310,25 @@ export class Thread {
     if (this.messages.has(frame.seq) && before === this.pending.length) return; // dedupe by seq
     this.messages.set(frame.seq, message);
     this.noteResponse(message);
-    if (message.kind === "incoming") this.typing.delete("contact");
+    if (message.kind === "incoming") {
+      this.typing.delete("contact");
+      if (this.window.state) this.window.load(this.conv, channelTypeOf(this.ctx, this.conv)); // reopened
+    }
     else if (message.sender && message.sender.id) this.typing.delete(`u${message.sender.id}`);
     this.conv.last_seq = Math.max(this.conv.last_seq, frame.seq);
     this.renderMessages();
     this.renderTyping();
     this.markRead();
+  }
+
+  /** `message.updated` (a channel message's delivery state, fetched files): replace it by id. */
+  messageUpdated(frame) {
+    const message = frame.message;
+    if (!this.conv || frame.conversation_id !== this.conv.id || !message) return;
+    const known = this.messages.get(message.seq);
+    if (!known || known.id !== message.id) return; // not loaded (older than the page shown)
+    this.messages.set(message.seq, message);
+    this.renderMessages();
   }
 
   ack(frame) {
@@ -314,7 +339,10 @@ export class Thread {
   sendFailed(frame) {
     const item = this.pending.find((p) => p.client_msg_id === frame.client_msg_id);
     if (item) item.state = "failed";
-    toast(frame.error ? frame.error.message : t("err.generic"));
+    toast(frame.error ? errorText(frame.error) : t("err.generic"));
+    if (frame.error && frame.error.code === "channel_window_closed" && this.conv) {
+      this.window.load(this.conv, channelTypeOf(this.ctx, this.conv)); // show the templates
+    }
     if (this.conv && item && item.conversation_id === this.conv.id) this.renderMessages();
   }
 

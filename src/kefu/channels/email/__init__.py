@@ -1,0 +1,1 @@
+"""The email channel (docs/channels/email.md): SMTP listener and IMAP polling in, SMTP out."""

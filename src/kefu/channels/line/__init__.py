@@ -1,0 +1,2 @@
+"""LINE Messaging API channel (webhook.py: signature + events, client.py: API calls,
+adapter.py: the ChannelAdapter registered as "line")."""

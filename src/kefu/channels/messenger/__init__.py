@@ -1,0 +1,1 @@
+"""Facebook Messenger channel: importing kefu.channels.messenger.adapter registers it."""

@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API channel: importing kefu.channels.whatsapp.adapter registers it."""
