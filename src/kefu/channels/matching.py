@@ -190,7 +190,9 @@ async def _candidates(
         claimed: ColumnElement[bool] = _phone_digits().in_(forms)
     else:
         verified_col = Contact.verified_email
-        claimed = func.lower(Contact.email) == detail.value
+        # Stored lower-cased by every writer (clean_email, the pre-chat form, channels): the
+        # plain comparison uses the index.
+        claimed = Contact.email == detail.value
     found: dict[int, tuple[Contact, bool]] = {}
     for other in (await session.scalars(base.where(verified_col == detail.value).limit(20))).all():
         found[other.id] = (other, True)
