@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # Channel inboxes (kefu.channels): provider API URLs must be public https unless this is
     # set (tests, or providers reached through an on-premises proxy).
     channel_allow_private_urls: bool = False
+    # The outbox (channel sends, emails, media downloads) gives a job up after this many tries
+    # (about 2 hours of backoff with the default 8) and records it as failed.
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50)
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select, update
 
 from kefu.conversations.models import Conversation
-from kefu.db import null_pool_engine
+from kefu.db import Database
 from tests.conftest import PG_URL, free_port
 from tests.demo_inbox import quiet_demo_inboxes
 from tests.e2e.conftest import KefuServer, _truncate, wait_healthy
@@ -65,6 +65,8 @@ def channel_server(
         "KEFU_REDIS_URL": "",
         "KEFU_SECRET_KEY": "e2e-secret-" + "k" * 32,
         "KEFU_DEMO": "true",
+        # Sends are the worker's: a short round keeps the live states quick to arrive.
+        "KEFU_WORKER_INTERVAL_SECONDS": "0.5",
     }
     with open(data_dir / "server.log", "ab") as log:
         process = subprocess.Popen(
@@ -222,13 +224,13 @@ def test_delivery_states_retry_and_live_update(
         page.locator("#composer-input").press("Enter")
         mine = page.locator(".msg-outgoing", has_text=text)
         state = mine.locator(".delivery")
-        expect(state).to_have_attribute("data-delivery", "failed")
+        expect(state).to_have_attribute("data-delivery", "failed", timeout=15_000)
         expect(state).to_contain_text("Failed")
         expect(state).to_have_attribute("title", "Forbidden: bot was blocked by the user")
         expect(mine.locator(".delivery-error")).to_contain_text("bot was blocked")
         mine.get_by_role("button", name="Retry").click()
         # The answer says queued; "sent" arrives only by the worker's message.updated event.
-        expect(state).to_have_attribute("data-delivery", "sent")
+        expect(state).to_have_attribute("data-delivery", "sent", timeout=15_000)
         expect(state).to_contain_text("✓ Sent")
         expect(mine.get_by_role("button", name="Retry")).to_have_count(0)
         expect(mine.locator(".delivery-error")).to_have_count(0)
@@ -240,10 +242,12 @@ def _close_window(database_url: str, inbox_id: int) -> None:
     """The customer's last message was two days ago (a direct write: no API ages a window)."""
 
     async def run() -> None:
-        engine = null_pool_engine(database_url)
-        async with engine.begin() as conn:
+        # Database.write(): BEGIN IMMEDIATE on SQLite, as the server's own writes (a deferred
+        # transaction that reads, then writes, fails when the server wrote in between).
+        db = Database(database_url)
+        async with db.write() as session:
             rows = (
-                await conn.execute(
+                await session.execute(
                     select(Conversation.id, Conversation.channel_context).where(
                         Conversation.inbox_id == inbox_id
                     )
@@ -252,12 +256,12 @@ def _close_window(database_url: str, inbox_id: int) -> None:
             for conv_id, context in rows:
                 aged = dict(context or {})
                 aged["last_inbound_at"] = (datetime.now(UTC) - timedelta(days=2)).isoformat()
-                await conn.execute(
+                await session.execute(
                     update(Conversation)
                     .where(Conversation.id == conv_id)
                     .values(channel_context=aged)
                 )
-        await engine.dispose()
+        await db.dispose()
 
     with ThreadPoolExecutor(1) as pool:  # sync Playwright keeps a loop in this thread
         pool.submit(asyncio.run, run()).result()
@@ -287,6 +291,6 @@ def test_closed_window_offers_templates(
         expect(page.locator(".template-preview")).to_have_text("您的訂單 A-1001 已於 6/1 出貨")
         page.get_by_role("button", name="Send template").click()
         sent = page.locator(".msg-outgoing", has_text="您的訂單 A-1001 已於 6/1 出貨")
-        expect(sent.locator(".delivery")).to_have_attribute("data-delivery", "sent")
+        expect(sent.locator(".delivery")).to_have_attribute("data-delivery", "sent", timeout=15_000)
     finally:
         context.close()

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -279,6 +280,18 @@ def adapter_for(channel_type: str) -> ChannelAdapter | None:
 
 def registered_channel_types() -> tuple[str, ...]:
     return tuple(sorted(_ADAPTERS))
+
+
+def api_base_url(value: str) -> str:
+    """A provider API base URL from an adapter's config: http(s), a host, no query or
+    fragment, without the trailing slash (kefu.channels.settings then requires https to a
+    public host unless private URLs are allowed)."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("an http(s) URL with a host")
+    if parts.query or parts.fragment:
+        raise ValueError("a base URL without query or fragment")
+    return value.strip().rstrip("/")
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

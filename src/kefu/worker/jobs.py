@@ -54,7 +54,13 @@ class Worker:
         self._since_heartbeat = float(HEARTBEAT_SECONDS)
         # Outbound HTTP of channel sends and media downloads: one pooled client per node.
         self.http = httpx.AsyncClient(timeout=CHANNEL_HTTP_TIMEOUT, follow_redirects=False)
-        self.outbox = OutboxRunner(settings, db, http=self.http, storage=storage)
+        self.outbox = OutboxRunner(
+            settings,
+            db,
+            http=self.http,
+            storage=storage,
+            max_attempts=settings.outbox_max_attempts,
+        )
         self.mail = MailPoller(settings, db, storage)  # email inboxes' IMAP mailboxes
 
     def start(self) -> None:

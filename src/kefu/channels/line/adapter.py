@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -24,19 +23,10 @@ from kefu.channels.base import (
     Profile,
     SendResult,
     WebhookRequest,
+    api_base_url,
     register_adapter,
 )
 from kefu.channels.line import client, webhook
-
-
-def base_url(value: str) -> str:
-    """An API base URL: http(s), a host, no query or fragment; without the trailing slash."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("an http(s) URL with a host")
-    if parts.query or parts.fragment:
-        raise ValueError("a base URL without query or fragment")
-    return value.strip().rstrip("/")
 
 
 class LineConfig(ChannelConfig):
@@ -48,7 +38,7 @@ class LineConfig(ChannelConfig):
     @field_validator("api_base", "api_data_base")
     @classmethod
     def _plain_base(cls, value: str) -> str:
-        return base_url(value)
+        return api_base_url(value)
 
     def base(self) -> str:
         return self.api_base

@@ -11,7 +11,6 @@ import contextlib
 import secrets as _secrets
 from datetime import timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -29,19 +28,10 @@ from kefu.channels.base import (
     SendRetryable,
     SignatureInvalid,
     WebhookRequest,
+    api_base_url,
     register_adapter,
 )
 from kefu.channels.telegram import client, webhook
-
-
-def base_url(value: str) -> str:
-    """An API base URL: http(s), a host, no query or fragment; without the trailing slash."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("an http(s) URL with a host")
-    if parts.query or parts.fragment:
-        raise ValueError("a base URL without query or fragment")
-    return value.strip().rstrip("/")
 
 
 class TelegramConfig(ChannelConfig):
@@ -52,7 +42,7 @@ class TelegramConfig(ChannelConfig):
     @field_validator("api_base")
     @classmethod
     def _plain_base(cls, value: str) -> str:
-        return base_url(value)
+        return api_base_url(value)
 
     def base(self) -> str:
         return self.api_base
