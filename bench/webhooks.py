@@ -13,7 +13,8 @@ Prints one JSON object (docs/benchmarks.md, "Webhooks"):
    --concurrency at a time; every update is sent a second time right after its first 200 (a
    provider's redelivery). Latency is per request, measured at the client.
 3. `lost` = updates answered 200 whose message is not in the database (must be 0);
-   `duplicated` = messages beyond one per update (must be 0).
+   `duplicated` = customer messages beyond one per update (must be 0). The inbox's automatic
+   replies (greeting, queue place) are on, as in a real inbox, and are not counted.
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ async def count_messages(url: str) -> int:
     db = Database(url)
     try:
         async with db.read() as session:
-            return int(await session.scalar(select(func.count(Message.id))) or 0)
+            query = select(func.count(Message.id)).where(Message.kind == "incoming")
+            return int(await session.scalar(query) or 0)
     finally:
         await db.dispose()
 

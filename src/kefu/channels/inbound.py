@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.attachments.actions import NewAttachment
@@ -149,11 +149,33 @@ async def do_receive_channel_events(
     return result
 
 
+def stored_event_id(event_id: str) -> str:
+    """The event id as channel_events keeps it (a long one cut, still unique: the tail is a
+    hash of the whole)."""
+    if len(event_id) > MAX_EVENT_ID_CHARS:
+        return event_id[:190] + "#" + hashlib.sha256(event_id.encode()).hexdigest()
+    return event_id
+
+
+async def all_received_before(
+    session: AsyncSession, *, inbox_id: int, events: Sequence[InboundEvent]
+) -> bool:
+    """Whether every event was received before: a redelivery then needs no write transaction
+    (the unique constraint still decides races between deliveries in flight)."""
+    ids = {stored_event_id(e.event_id) for e in events}
+    if not ids:
+        return False
+    seen = await session.scalar(
+        select(func.count(ChannelEvent.id)).where(
+            ChannelEvent.inbox_id == inbox_id, ChannelEvent.event_id.in_(ids)
+        )
+    )
+    return seen == len(ids)
+
+
 async def _record_event(session: AsyncSession, inbox: Inbox, event: InboundEvent) -> int | None:
     """The new channel_events row's id, or None when this event was received before."""
-    event_id = event.event_id
-    if len(event_id) > MAX_EVENT_ID_CHARS:  # still unique: the tail is a hash of the whole
-        event_id = event_id[:190] + "#" + hashlib.sha256(event_id.encode()).hexdigest()
+    event_id = stored_event_id(event.event_id)
     statement = (
         dialect_insert(session)(ChannelEvent)
         .values(inbox_id=inbox.id, event_id=event_id, kind=event.kind, received_at=utcnow())

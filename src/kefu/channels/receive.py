@@ -9,7 +9,11 @@ from collections.abc import Sequence
 
 from kefu.attachments.actions import NewAttachment
 from kefu.channels.base import InboundEvent
-from kefu.channels.inbound import ReceiveResult, do_receive_channel_events
+from kefu.channels.inbound import (
+    ReceiveResult,
+    all_received_before,
+    do_receive_channel_events,
+)
 from kefu.channels.media import MediaRefused, store_media
 from kefu.db import Database
 from kefu.errors import NotFound
@@ -27,6 +31,9 @@ async def receive_events(
     events: Sequence[InboundEvent],
     max_file_bytes: int,
 ) -> ReceiveResult:
+    async with db.read() as session:  # a redelivery: answered without taking the writer
+        if await all_received_before(session, inbox_id=inbox_id, events=events):
+            return ReceiveResult(duplicates=len(events), duplicate_indexes=set(range(len(events))))
     stored: dict[int, list[NewAttachment]] = {}
     refused: dict[int, list[dict[str, str]]] = {}
     for index, event in enumerate(events):

@@ -493,11 +493,12 @@ async def test_automatic_replies_are_capped_per_customer(
 async def test_a_burst_of_webhooks_loses_none(
     client: httpx.AsyncClient, runtime: Runtime, channel: Channel
 ) -> None:
-    """1,000 webhooks from 100 customers, 50 at a time, each delivered twice: 1,000 messages."""
+    """1,000 webhooks from 100 customers, 50 at a time, every tenth delivered twice (a
+    redelivery): 1,000 messages. (bench/webhooks.py does the same against a real server.)"""
 
     async def deliver(n: int) -> None:
         event = [{"id": f"burst-{n}", "user": f"U{n % 100}", "text": f"訊息 {n}"}]
-        for _ in range(2):
+        for _ in range(2 if n % 10 == 0 else 1):
             response = await post_webhook(client, channel.inbox, event)
             assert response.status_code == 200, response.text
 
