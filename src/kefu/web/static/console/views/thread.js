@@ -8,6 +8,7 @@ import { coalesce } from "../live.js";
 import { AttachmentTray } from "./attachments.js";
 import { Composer } from "./composer.js";
 import { cannedPicker } from "./canned-picker.js";
+import { CustomerPanel } from "./customer-panel.js";
 import { actionsView, detailsView } from "./details.js";
 import { FollowUp } from "./followup.js";
 import { messageView } from "./messages.js";
@@ -45,6 +46,7 @@ export class Thread {
     this.composer.addons.push(cannedPicker(() => ({ conv: this.conv, me: ctx.me, ctx })));
     this.el = h("div", { class: "thread-wrap" });
     this.followUp = new FollowUp(ctx); // schedule, export, rating (views/followup.js)
+    this.customer = new CustomerPanel(ctx); // suggestions, every channel (views/customer-panel.js)
     this.breached = new Map(); // SLA kind -> due time (ms) reported breached, open conversation
     // Channel inboxes (channels.js): the reply window / templates, and messages a retry changed.
     this.window = new ReplyWindow({
@@ -78,6 +80,7 @@ export class Thread {
     if (this.ctx.collision) this.ctx.collision.leave();
     this.conv = null;
     this.followUp.show(null);
+    this.customer.show(null);
     this.window.clear();
     this.breached = new Map();
     this.messages.clear();
@@ -165,7 +168,8 @@ export class Thread {
         conv,
       ),
     );
-    mount(this.side, this.followUp.inDetails(detailsView(this.ctx, conv), conv));
+    const details = this.followUp.inDetails(detailsView(this.ctx, conv), conv);
+    mount(this.side, this.customer.inDetails(details, conv));
     this.renderSla();
   }
 
