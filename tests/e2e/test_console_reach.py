@@ -248,9 +248,7 @@ def test_an_agent_continues_a_web_customer_on_telegram(setup: Setup, browser: Br
         context.close()
 
 
-def test_a_closed_whatsapp_window_says_a_template_is_needed(
-    setup: Setup, browser: Browser
-) -> None:
+def test_a_closed_whatsapp_window_says_a_template_is_needed(setup: Setup, browser: Browser) -> None:
     s = setup
     customer = web_customer(s, f"黃小姐 {uuid.uuid4().hex[:4]}")
     # WhatsApp vouches for the number; the web contact's was only typed in: proposed.
