@@ -5,7 +5,7 @@
 
 import { channelBadge, channelTypeOf } from "../channels.js";
 import { clockTime, h, mount } from "../dom.js";
-import { t } from "../i18n.js";
+import { locale, t } from "../i18n.js";
 import { coalesce } from "../live.js";
 import { reachApi, reachSection } from "../reach.js";
 import { contactSuggestions, suggestionApi } from "../suggestions.js";
@@ -27,6 +27,7 @@ export class CustomerPanel {
     this.contactId = null;
     this.token = 0;
     this.channelsKey = null; // the reach form is redrawn only when its channels change
+    this.language = null; // the language it was drawn in (the thread is rebuilt on a change)
     this.suggestSlot = h("div", { class: "suggest-slot" });
     this.timelineSlot = h("div", { class: "customer-timeline" });
     this.reachSlot = h("div", { class: "reach-slot" });
@@ -60,7 +61,8 @@ export class CustomerPanel {
       for (const slot of [this.suggestSlot, this.timelineSlot, this.reachSlot]) mount(slot);
       return;
     }
-    if (!before || before.id !== conv.id || conv.contact.id !== this.contactId) {
+    const relabel = this.language !== locale();
+    if (!before || before.id !== conv.id || conv.contact.id !== this.contactId || relabel) {
       this.contactId = conv.contact.id;
       this.channelsKey = null;
       this.el.setAttribute("aria-label", t("customer.title"));
@@ -72,6 +74,7 @@ export class CustomerPanel {
     const id = this.contactId;
     if (!id) return;
     const token = ++this.token;
+    this.language = locale();
     const [suggestions, page, channels] = await Promise.all([
       quietly(suggestionApi.forContact(id)),
       quietly(contactsApi.conversations(id)),
