@@ -30,6 +30,7 @@ export class Thread {
     this.typing = new Map();
     this.lastReadSent = 0;
     this.token = 0;
+    this.opening = null; // {id, missed}: message.updated frames that came while it loaded
     this.composer = new Composer({
       onSend: (text, isPrivate, mentions) => this.send(text, isPrivate, mentions),
       mentions: () => this.mentionables(),
@@ -94,6 +95,7 @@ export class Thread {
     if (this.conv && this.conv.id === id) return this.el;
     this.close();
     const token = this.token;
+    const opening = (this.opening = { id, missed: false });
     const [conv, page] = await Promise.all([
       guard(api.conversation(id)),
       guard(api.messages(id)),
@@ -109,7 +111,18 @@ export class Thread {
     this.renderMessages({ toBottom: true });
     this.markRead();
     this.window.load(conv, channelTypeOf(this.ctx, conv));
+    if (this.opening === opening) this.opening = null;
+    if (opening.missed) this.reloadMessages(); // a delivery state changed while it loaded
     return this.el;
+  }
+
+  /** Fetch the newest page again (what changed in place, e.g. delivery states). */
+  async reloadMessages() {
+    const id = this.conv ? this.conv.id : null;
+    const page = id ? await guard(api.messages(id)) : null;
+    if (!page || !this.conv || this.conv.id !== id) return;
+    for (const m of page.items) this.messages.set(m.seq, m);
+    this.renderMessages();
   }
 
   build() {
@@ -328,6 +341,7 @@ export class Thread {
   /** `message.updated` (a channel message's delivery state, fetched files): replace it by id. */
   messageUpdated(frame) {
     const message = frame.message;
+    if (this.opening && this.opening.id === frame.conversation_id) this.opening.missed = true;
     if (!this.conv || frame.conversation_id !== this.conv.id || !message) return;
     const known = this.messages.get(message.seq);
     if (!known || known.id !== message.id) return; // not loaded (older than the page shown)
