@@ -64,7 +64,7 @@ def test_admin_creates_a_channel_inbox_and_sees_its_webhook(
 
         # Saving without typing a secret keeps it; the webhook still answers with it.
         page.locator("form[aria-labelledby=inbox-form-title] button[type=submit]").click()
-        expect(page.locator(".toast-ok")).to_be_visible()
+        expect(page.locator(".toast-ok", has_text="已儲存")).to_be_visible()  # not "已建立"
         with admin_http(server) as http:
             inbox = next(
                 i for i in http.get("/api/v1/inboxes").json() if i["name"] == "Telegram 客服"
