@@ -1,10 +1,11 @@
 """Stand-in channel adapters for the console's browser tests, installed only in the kefu server
-process those tests start (tests/e2e/test_console_channels.py). They stand in for the real
+process those tests start (tests/e2e/channel_server.py). They stand in for the real
 "telegram" and "whatsapp" adapters, which have their own tests against fake provider APIs:
 here the provider is this module (no HTTP), so the browser tests exercise the console and the
 core (webhook route, inbound, outbox, delivery states, retry, window, templates) without one.
 
-- Webhook: `{"update_id", "user", "name", "text", "mid"}` with the header
+- Webhook: `{"update_id", "user", "name", "text", "mid"}` (optional: "html", "phone",
+  "email", "verified_phone") with the header
   X-Standin-Secret = the inbox's `webhook_secret`.
 - Send: a message whose text contains "[fail]" fails once ("Forbidden: bot was blocked by the
   user"), then succeeds; anything else succeeds at once.
@@ -78,6 +79,11 @@ class StandInTelegram(ChannelAdapter):
                     text=item.get("text", ""),
                     profile_name=item.get("name"),
                     external_message_id=item.get("mid"),
+                    # Contact details for one-customer-one-history matching: claimed ones,
+                    # and a number the provider vouches for (as WhatsApp does).
+                    phone=item.get("phone"),
+                    email=item.get("email"),
+                    verified_phone=item.get("verified_phone"),
                     # An email's sanitised HTML, as the email adapter carries it.
                     extra={"html": item["html"]} if "html" in item else {},
                 )

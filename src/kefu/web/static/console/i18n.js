@@ -9,6 +9,7 @@ import { SURVEYS_CATALOG } from "./i18n-surveys.js";
 import { WORKFLOW_CATALOG } from "./i18n-workflow.js";
 import { SEARCH_CATALOG } from "./i18n-search.js";
 import { CHANNELS_CATALOG } from "./i18n-channels.js";
+import { REACH_CATALOG } from "./i18n-reach.js";
 
 const CATALOG = {
   en: {
@@ -291,6 +292,7 @@ for (const [lang, entries] of Object.entries(ATTACHMENTS_CATALOG)) Object.assign
 for (const [lang, entries] of Object.entries(WORKFLOW_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(SEARCH_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(CHANNELS_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(REACH_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

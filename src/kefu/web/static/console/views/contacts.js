@@ -8,6 +8,7 @@ import { t } from "../i18n.js";
 import { coalesce, whileMounted } from "../live.js";
 import { attributeChanges, attributeField, attributesApi } from "./attributes.js";
 import { formError, submitTo } from "./forms.js";
+import { pendingSuggestions } from "../suggestions.js";
 
 const enc = encodeURIComponent;
 const SEARCH_DELAY_MS = 250;
@@ -112,6 +113,7 @@ async function renderList(container, ctx) {
     timer = setTimeout(() => load(false), SEARCH_DELAY_MS);
   });
   more.addEventListener("click", () => load(true));
+  const suggestions = isLead(ctx) ? pendingSuggestions(ctx) : null; // suggestions.js
   mount(
     container,
     h(
@@ -125,12 +127,14 @@ async function renderList(container, ctx) {
         search,
       ),
     ),
+    suggestions ? suggestions.el : null,
     status,
     list,
     more,
   );
   const refresh = coalesce(() => load(false), 500);
   const off = whileMounted(list, ctx.bus, (frame) => {
+    if (frame.type === "contact.merged" && suggestions) suggestions.reload();
     if (frame.type === "contact.updated" || frame.type === "contact.merged") refresh();
   });
   ctx.onLeave(off);

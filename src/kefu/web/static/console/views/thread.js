@@ -8,6 +8,7 @@ import { coalesce } from "../live.js";
 import { AttachmentTray } from "./attachments.js";
 import { Composer } from "./composer.js";
 import { cannedPicker } from "./canned-picker.js";
+import { CustomerPanel } from "./customer-panel.js";
 import { actionsView, detailsView } from "./details.js";
 import { FollowUp } from "./followup.js";
 import { messageView } from "./messages.js";
@@ -29,6 +30,7 @@ export class Thread {
     this.typing = new Map();
     this.lastReadSent = 0;
     this.token = 0;
+    this.opening = null; // {id, missed}: message.updated frames that came while it loaded
     this.composer = new Composer({
       onSend: (text, isPrivate, mentions) => this.send(text, isPrivate, mentions),
       mentions: () => this.mentionables(),
@@ -45,6 +47,7 @@ export class Thread {
     this.composer.addons.push(cannedPicker(() => ({ conv: this.conv, me: ctx.me, ctx })));
     this.el = h("div", { class: "thread-wrap" });
     this.followUp = new FollowUp(ctx); // schedule, export, rating (views/followup.js)
+    this.customer = new CustomerPanel(ctx); // suggestions, every channel (views/customer-panel.js)
     this.breached = new Map(); // SLA kind -> due time (ms) reported breached, open conversation
     // Channel inboxes (channels.js): the reply window / templates, and messages a retry changed.
     this.window = new ReplyWindow({
@@ -78,6 +81,7 @@ export class Thread {
     if (this.ctx.collision) this.ctx.collision.leave();
     this.conv = null;
     this.followUp.show(null);
+    this.customer.show(null);
     this.window.clear();
     this.breached = new Map();
     this.messages.clear();
@@ -91,6 +95,7 @@ export class Thread {
     if (this.conv && this.conv.id === id) return this.el;
     this.close();
     const token = this.token;
+    const opening = (this.opening = { id, missed: false });
     const [conv, page] = await Promise.all([
       guard(api.conversation(id)),
       guard(api.messages(id)),
@@ -106,7 +111,18 @@ export class Thread {
     this.renderMessages({ toBottom: true });
     this.markRead();
     this.window.load(conv, channelTypeOf(this.ctx, conv));
+    if (this.opening === opening) this.opening = null;
+    if (opening.missed) this.reloadMessages(); // a delivery state changed while it loaded
     return this.el;
+  }
+
+  /** Fetch the newest page again (what changed in place, e.g. delivery states). */
+  async reloadMessages() {
+    const id = this.conv ? this.conv.id : null;
+    const page = id ? await guard(api.messages(id)) : null;
+    if (!page || !this.conv || this.conv.id !== id) return;
+    for (const m of page.items) this.messages.set(m.seq, m);
+    this.renderMessages();
   }
 
   build() {
@@ -165,7 +181,8 @@ export class Thread {
         conv,
       ),
     );
-    mount(this.side, this.followUp.inDetails(detailsView(this.ctx, conv), conv));
+    const details = this.followUp.inDetails(detailsView(this.ctx, conv), conv);
+    mount(this.side, this.customer.inDetails(details, conv));
     this.renderSla();
   }
 
@@ -324,6 +341,7 @@ export class Thread {
   /** `message.updated` (a channel message's delivery state, fetched files): replace it by id. */
   messageUpdated(frame) {
     const message = frame.message;
+    if (this.opening && this.opening.id === frame.conversation_id) this.opening.missed = true;
     if (!this.conv || frame.conversation_id !== this.conv.id || !message) return;
     const known = this.messages.get(message.seq);
     if (!known || known.id !== message.id) return; // not loaded (older than the page shown)
