@@ -3,6 +3,7 @@ sends, the server must answer without a 5xx (bad input is a 4xx with a JSON erro
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def test_no_server_errors_under_fuzzing(kefu_server: KefuServer, tmp_path: Path)
             "--max-examples",
             "8",
             "--workers",
-            "1",
+            "2",
             "--seed",
             "20261124",
         ],
@@ -52,4 +53,5 @@ def test_no_server_errors_under_fuzzing(kefu_server: KefuServer, tmp_path: Path)
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "Tested: 30" in result.stdout or "Tested:" in result.stdout
+    tested = re.search(r"Tested: (\d+)", result.stdout)
+    assert tested and int(tested.group(1)) >= 100, result.stdout[-2000:]  # every operation
