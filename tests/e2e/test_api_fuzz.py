@@ -40,6 +40,12 @@ def test_no_server_errors_under_fuzzing(kefu_server: KefuServer, tmp_path: Path)
             f"Authorization: Bearer {_api_token(kefu_server)}",
             "--checks",
             "not_a_server_error",
+            # The fuzzer acts as the admin: these two could deactivate that admin or revoke
+            # its token half-way, leaving every later operation a 401 (tested in tests/users).
+            "--exclude-name",
+            "PATCH /api/v1/users/{user_id}",
+            "--exclude-name",
+            "DELETE /api/v1/me/tokens/{token_id}",
             "--max-examples",
             "8",
             "--workers",
@@ -56,4 +62,5 @@ def test_no_server_errors_under_fuzzing(kefu_server: KefuServer, tmp_path: Path)
     selected = re.search(r"Selected: (\d+)/(\d+)", result.stdout)
     tested = re.search(r"Tested: (\d+)", result.stdout)
     assert selected and tested, result.stdout[-2000:]
-    assert tested.group(1) == selected.group(1) == selected.group(2)  # every operation
+    assert tested.group(1) == selected.group(1)  # every selected operation
+    assert "Authentication failed" not in result.stdout, result.stdout[-2000:]
