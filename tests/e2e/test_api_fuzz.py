@@ -46,10 +46,16 @@ def test_no_server_errors_under_fuzzing(kefu_server: KefuServer, tmp_path: Path)
             "PATCH /api/v1/users/{user_id}",
             "--exclude-name",
             "DELETE /api/v1/me/tokens/{token_id}",
+            # These call the messaging provider's real API (tests/channels covers them against
+            # local fakes): no test may depend on the internet.
+            "--exclude-name",
+            "GET /api/v1/inboxes/{inbox_id}/templates",
+            "--exclude-name",
+            "POST /api/v1/inboxes/{inbox_id}/telegram/webhook",
             "--max-examples",
             "8",
             "--workers",
-            "2",
+            "1",
             "--seed",
             "20261124",
         ],
@@ -58,7 +64,10 @@ def test_no_server_errors_under_fuzzing(kefu_server: KefuServer, tmp_path: Path)
         timeout=300,
         cwd=tmp_path,
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    errors = result.stdout.find("ERRORS")  # schemathesis' section naming what went wrong
+    assert result.returncode == 0, (
+        result.stdout[errors : errors + 4000] if errors >= 0 else result.stdout[-4000:]
+    ) + result.stderr[-2000:]
     selected = re.search(r"Selected: (\d+)/(\d+)", result.stdout)
     tested = re.search(r"Tested: (\d+)", result.stdout)
     assert selected and tested, result.stdout[-2000:]
