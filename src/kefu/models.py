@@ -2,6 +2,7 @@
 
 from kefu.attributes.models import AttributeDefinition
 from kefu.audit.models import AuditEntry
+from kefu.bot.models import BotAction, BotTurn
 from kefu.canned.models import CannedResponse
 from kefu.channels.models import ChannelEvent
 from kefu.contacts.models import (
@@ -15,6 +16,7 @@ from kefu.conversations.models import Conversation, ConversationRead
 from kefu.db import Base
 from kefu.identity.models import InboxIdentity
 from kefu.inboxes.models import Inbox, InboxMember
+from kefu.kb.models import KbArticle, KbArticleLocale, KbCategory, KbQaPair, KbState
 from kefu.messages.models import Attachment, Message
 from kefu.notifications.models import ConversationParticipant, Notification, NotificationPreference
 from kefu.outbox.models import OutboxJob
@@ -34,6 +36,8 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Base",
+    "BotAction",
+    "BotTurn",
     "CannedResponse",
     "ChannelEvent",
     "Contact",
@@ -48,6 +52,11 @@ __all__ = [
     "Inbox",
     "InboxIdentity",
     "InboxMember",
+    "KbArticle",
+    "KbArticleLocale",
+    "KbCategory",
+    "KbQaPair",
+    "KbState",
     "Message",
     "OutboxJob",
     "Notification",

@@ -13,6 +13,7 @@ from kefu.db import Database
 from kefu.events.brokers import Broker, make_broker
 from kefu.events.types import Event
 from kefu.inboxes.cache import InboxCache
+from kefu.kb.index_cache import IndexCache
 from kefu.realtime.batching import VisitorSendBatcher
 from kefu.realtime.hub import Hub
 from kefu.routing.dispatcher import Dispatcher
@@ -38,6 +39,8 @@ class Runtime:
     worker: Worker
     # Uploaded files (kefu/storage: local disk by default; an S3-compatible store can implement it).
     storage: Storage
+    # The knowledge base's search index, rebuilt when the KB changes (kefu/kb/index_cache.py).
+    kb_index: IndexCache
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -71,6 +74,7 @@ class Runtime:
             dispatcher=dispatcher,
             worker=Worker(settings, db, hub, dispatcher, storage),
             storage=storage,
+            kb_index=IndexCache(db),
         )
 
     async def start(self) -> None:

@@ -37,11 +37,16 @@ class VisitorPrincipal:
 
 @dataclass(frozen=True)
 class SystemPrincipal:
+    """kefu itself: automatic replies, jobs, and (named "bot") the FAQ bot, whose messages carry
+    their own sender key so that agents and customers can tell them apart."""
+
     name: str = "system"
 
     @property
     def sender_key(self) -> str:
-        return "s:0"
+        return BOT_SENDER_KEY if self.name == "bot" else "s:0"
 
 
+BOT_SENDER_KEY = "b:0"
+BOT = SystemPrincipal(name="bot")
 Principal = AgentPrincipal | VisitorPrincipal | SystemPrincipal

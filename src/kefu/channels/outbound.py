@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.auth.principals import AgentPrincipal, Principal
+from kefu.auth.principals import BOT_SENDER_KEY, AgentPrincipal, Principal
 from kefu.channels.settings import adapter_of
 from kefu.conversations.models import Conversation
 from kefu.db import utcnow
@@ -57,6 +57,9 @@ async def plan_delivery(
             "Not sent: the customer's last message was automatic (an auto-reply, a bounce or a "
             "mailing list), and kefu never answers those automatically.",
         )
+    if actor.sender_key == BOT_SENDER_KEY:
+        # The bot answers the customer turn by turn: a conversation, not an auto-reply storm.
+        return Delivery(inbox, "queued", job_key=f"bot:{conversation.id}")
     key = f"auto:{inbox.id}:{conversation.contact_id}"
     recent = await count_recent_jobs(session, kind=SEND_JOB, key=key, within=timedelta(hours=1))
     if recent >= AUTOMATIC_REPLIES_PER_HOUR:

@@ -108,6 +108,9 @@ class Conversation(Base):
     thread_key: Mapped[str] = mapped_column(String(255), default="", server_default="")
     subject: Mapped[str | None] = mapped_column(String(500), nullable=True)
     channel_context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # While routing_state is "bot" (kefu.bot): the seq of the last customer message the bot
+    # dealt with, what it waits for (an action's value, contact details), its last answer.
+    bot_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     contact: Mapped[Contact] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(lazy="raise")

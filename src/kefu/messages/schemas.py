@@ -11,11 +11,12 @@ from kefu.attachments.schemas import (
     attachment_out,
     visitor_attachment_out,
 )
+from kefu.auth.principals import BOT_SENDER_KEY
 from kefu.messages.models import Message
 from kefu.notifications.schemas import MAX_MENTIONS, MentionIn, MentionOut
 
 Kind = Literal["incoming", "outgoing", "note", "activity"]
-SenderType = Literal["contact", "user", "system"]
+SenderType = Literal["contact", "user", "system", "bot"]
 DeliveryStatus = Literal["queued", "sent", "delivered", "read", "failed", "skipped"]
 
 
@@ -53,7 +54,7 @@ class MessageOut(BaseModel):
 
 
 class VisitorSenderOut(BaseModel):
-    type: Literal["contact", "user"]
+    type: Literal["contact", "user", "bot"]
     name: str
 
 
@@ -96,6 +97,8 @@ def sender_of(message: Message, contact_name: str) -> SenderOut:
         return SenderOut(type="user", id=message.sender_user_id, name=message.sender_user.name)
     if message.sender_contact_id is not None:
         return SenderOut(type="contact", id=message.sender_contact_id, name=contact_name)
+    if message.sender_key == BOT_SENDER_KEY:
+        return SenderOut(type="bot", id=None, name="")  # clients label it in their language
     return SenderOut(type="system", id=None, name="kefu")
 
 
@@ -130,7 +133,12 @@ def visitor_message_out(message: Message) -> VisitorMessageOut:
     return VisitorMessageOut(
         seq=message.seq,
         kind="outgoing" if is_agent else "incoming",
-        sender=VisitorSenderOut(type="user" if is_agent else "contact", name=name),
+        sender=VisitorSenderOut(
+            type=("bot" if message.sender_key == BOT_SENDER_KEY else "user")
+            if is_agent
+            else "contact",
+            name=name,
+        ),
         text=message.text,
         # The customer's own retry ids only; an agent's are not the customer's business.
         client_msg_id=None if is_agent else message.client_msg_id,
