@@ -13,8 +13,6 @@ unless the message carries the HUMAN_AGENT tag and `human_agent_allowed`.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.channels import meta_harness as harness
+
 VERSION = "v21.0"
 PAGE_ID = "1234567890123456"
 PAGE_TOKEN = "EAAB-page-access-token"
@@ -32,22 +32,10 @@ VERIFY_TOKEN = "kefu-messenger-verify"
 
 
 def meta_signature(body: bytes, app_secret: str = APP_SECRET) -> str:
-    """X-Hub-Signature-256 as Meta computes it: sha256= + hex HMAC-SHA256 of the raw body."""
-    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return harness.meta_signature(body, app_secret)
 
 
-def graph_error(
-    status: int, code: int, message: str, *, subcode: int | None = None
-) -> tuple[int, dict[str, Any], dict[str, str]]:
-    error: dict[str, Any] = {
-        "message": message,
-        "type": "OAuthException",
-        "code": code,
-        "fbtrace_id": "Xyz987",
-    }
-    if subcode is not None:
-        error["error_subcode"] = subcode
-    return status, {"error": error}, {}
+graph_error = harness.graph_error
 
 
 WINDOW_CLOSED = graph_error(
@@ -59,13 +47,7 @@ WINDOW_CLOSED = graph_error(
 )
 
 
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    query: dict[str, str]
-    json: Any = None
+Recorded = harness.Recorded
 
 
 @dataclass

@@ -9,7 +9,6 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,10 +17,8 @@ from sqlalchemy import func, select
 
 from kefu.auth.principals import SystemPrincipal
 from kefu.contacts.models import Contact
-from kefu.conversations.models import Conversation
 from kefu.db import utcnow
 from kefu.inboxes.models import Inbox
-from kefu.messages.models import Message
 from kefu.outbox.models import OutboxJob
 from kefu.routing.configure import do_update_inbox_routing
 from kefu.routing.settings import RoutingSettings
@@ -34,8 +31,8 @@ from tests.channels.messenger.fake_api import (
     VERSION,
     FakeMessenger,
     graph_error,
-    meta_signature,
 )
+from tests.channels.meta_harness import MetaInbox
 from tests.channels.provider_server import serve_asgi
 from tests.conftest import Workspace, agent_client
 
@@ -44,59 +41,11 @@ PSID = "6789012345678901"
 
 
 @dataclass
-class Messenger:
+class Messenger(MetaInbox):
+    channel = "messenger"
+    app_secret = APP_SECRET
+
     fake: FakeMessenger
-    inbox: Inbox
-    agent: httpx.AsyncClient
-    client: httpx.AsyncClient
-    runtime: Runtime
-
-    @property
-    def url(self) -> str:
-        return f"/webhooks/messenger/{self.inbox.public_key}"
-
-    async def post(self, body: bytes, *, secret: str = APP_SECRET) -> httpx.Response:
-        return await self.client.post(
-            self.url,
-            content=body,
-            headers={
-                "content-type": "application/json",
-                "x-hub-signature-256": meta_signature(body, secret),
-            },
-        )
-
-    async def messages(self) -> list[Message]:
-        async with self.runtime.db.read() as session:
-            rows = await session.scalars(
-                select(Message)
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(Conversation.inbox_id == self.inbox.id)
-                .order_by(Message.id)
-            )
-            return list(rows)
-
-    async def conversation_id(self) -> int:
-        async with self.runtime.db.read() as session:
-            cid = await session.scalar(
-                select(Conversation.id).where(Conversation.inbox_id == self.inbox.id)
-            )
-        assert cid is not None
-        return int(cid)
-
-    async def reply(self, text: str) -> dict[str, Any]:
-        cid = await self.conversation_id()
-        response = await self.agent.post(
-            f"/api/v1/conversations/{cid}/messages", json={"text": text}
-        )
-        assert response.status_code == 201, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    async def api_message(self, message_id: int) -> dict[str, Any]:
-        cid = await self.conversation_id()
-        page = (await self.agent.get(f"/api/v1/conversations/{cid}/messages")).json()
-        [found] = [m for m in page["items"] if m["id"] == message_id]
-        return dict(found)
 
 
 def fixture(name: str) -> bytes:
@@ -155,7 +104,7 @@ async def fb(
                 session, actor=SystemPrincipal(), inbox=inbox, settings=quiet
             )
         agent = await agent_client(app, workspace.agent.email)
-        yield Messenger(fake, inbox, agent, client, runtime)
+        yield Messenger(inbox, agent, client, runtime, fake=fake)
         await agent.aclose()
 
 

@@ -14,7 +14,6 @@ Requests are checked as the real API checks them (Bearer token -> 401 code 190, 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.channels import meta_harness as harness
 
 VERSION = "v21.0"
 PHONE_NUMBER_ID = "106540352242922"
@@ -34,35 +35,17 @@ SEND_TYPES = {"text", "image", "document", "audio", "video", "sticker", "interac
 
 
 def meta_signature(body: bytes, app_secret: str = APP_SECRET) -> str:
-    """X-Hub-Signature-256 as Meta computes it: sha256= + hex HMAC-SHA256 of the raw body."""
-    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return harness.meta_signature(body, app_secret)
 
 
 def graph_error(
     status: int, code: int, message: str, *, subcode: int | None = None, details: str = ""
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
-    error: dict[str, Any] = {
-        "message": message,
-        "type": "OAuthException",
-        "code": code,
-        "fbtrace_id": "AbCdEf123",
-    }
-    if subcode is not None:
-        error["error_subcode"] = subcode
-    if details:
-        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
-    return status, {"error": error}, {}
+    data = {"messaging_product": "whatsapp", "details": details} if details else None
+    return harness.graph_error(status, code, message, subcode=subcode, error_data=data)
 
 
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    query: dict[str, str]
-    json: Any = None
-    form: dict[str, str] = field(default_factory=dict)
-    files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+Recorded = harness.Recorded
 
 
 @dataclass

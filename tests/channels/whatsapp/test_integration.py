@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -21,11 +20,12 @@ from kefu.contacts.models import Contact
 from kefu.conversations.models import Conversation
 from kefu.db import utcnow
 from kefu.inboxes.models import Inbox
-from kefu.messages.models import Attachment, Message
+from kefu.messages.models import Attachment
 from kefu.outbox.models import OutboxJob
 from kefu.routing.configure import do_update_inbox_routing
 from kefu.routing.settings import RoutingSettings
 from kefu.runtime import Runtime
+from tests.channels.meta_harness import MetaInbox
 from tests.channels.provider_server import serve_asgi
 from tests.channels.whatsapp.fake_api import (
     ACCESS_TOKEN,
@@ -36,7 +36,6 @@ from tests.channels.whatsapp.fake_api import (
     WABA_ID,
     FakeWhatsApp,
     graph_error,
-    meta_signature,
 )
 from tests.conftest import Workspace, agent_client
 
@@ -45,60 +44,11 @@ CUSTOMER = "886912345678"
 
 
 @dataclass
-class WhatsApp:
+class WhatsApp(MetaInbox):
+    channel = "whatsapp"
+    app_secret = APP_SECRET
+
     fake: FakeWhatsApp
-    inbox: Inbox
-    agent: httpx.AsyncClient
-    client: httpx.AsyncClient
-    runtime: Runtime
-
-    @property
-    def url(self) -> str:
-        return f"/webhooks/whatsapp/{self.inbox.public_key}"
-
-    async def post(self, body: bytes, *, secret: str = APP_SECRET) -> httpx.Response:
-        # Exactly what Meta sends: the raw bytes and their X-Hub-Signature-256.
-        return await self.client.post(
-            self.url,
-            content=body,
-            headers={
-                "content-type": "application/json",
-                "x-hub-signature-256": meta_signature(body, secret),
-            },
-        )
-
-    async def messages(self) -> list[Message]:
-        async with self.runtime.db.read() as session:
-            rows = await session.scalars(
-                select(Message)
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(Conversation.inbox_id == self.inbox.id)
-                .order_by(Message.id)
-            )
-            return list(rows)
-
-    async def conversation_id(self) -> int:
-        async with self.runtime.db.read() as session:
-            cid = await session.scalar(
-                select(Conversation.id).where(Conversation.inbox_id == self.inbox.id)
-            )
-        assert cid is not None
-        return int(cid)
-
-    async def reply(self, text: str) -> dict[str, Any]:
-        cid = await self.conversation_id()
-        response = await self.agent.post(
-            f"/api/v1/conversations/{cid}/messages", json={"text": text}
-        )
-        assert response.status_code == 201, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    async def api_message(self, message_id: int) -> dict[str, Any]:
-        cid = await self.conversation_id()
-        page = (await self.agent.get(f"/api/v1/conversations/{cid}/messages")).json()
-        [found] = [m for m in page["items"] if m["id"] == message_id]
-        return dict(found)
 
 
 def fixture(name: str) -> bytes:
@@ -163,7 +113,7 @@ async def wa(
                 session, actor=SystemPrincipal(), inbox=inbox, settings=quiet
             )
         agent = await agent_client(app, workspace.agent.email)
-        yield WhatsApp(fake, inbox, agent, client, runtime)
+        yield WhatsApp(inbox, agent, client, runtime, fake=fake)
         await agent.aclose()
 
 
