@@ -143,13 +143,13 @@ async def test_timeout_is_capped_at_ten_seconds(
 ) -> None:
     _, base = orders
     seen: list[float] = []
-    original = http_actions._post
+    original = http_actions.post_capped
 
     async def spy(*args: Any) -> tuple[int, bytes]:
-        seen.append(args[-1])
+        seen.append(args[-2])
         return await original(*args)
 
-    monkeypatch.setattr(http_actions, "_post", spy)
+    monkeypatch.setattr(http_actions, "post_capped", spy)
     await call(make_action(base + "/orders/status", timeout_seconds=120), "A12345")
     assert seen == [10.0]
 

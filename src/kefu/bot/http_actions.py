@@ -186,10 +186,12 @@ async def run_action(
     try:
         # The overall deadline also bounds a server that trickles its answer byte by byte.
         async with asyncio.timeout(timeout):
-            status, payload = await _post(http, action.url, body, headers, timeout)
+            status, payload = await post_capped(
+                http, action.url, body, headers, timeout, MAX_RESPONSE_BYTES
+            )
     except (TimeoutError, httpx.TimeoutException):
         return _failed(action, f"timed out after {timeout:g} s")
-    except _TooLarge:
+    except ResponseTooLarge:
         return _failed(action, f"response larger than {MAX_RESPONSE_BYTES} bytes")
     except httpx.HTTPError as exc:
         return _failed(action, f"request failed: {type(exc).__name__}: {exc}")
@@ -213,25 +215,32 @@ async def run_action(
     return ActionResult(ok=True, text=text)
 
 
-class _TooLarge(Exception):
+class ResponseTooLarge(Exception):
     pass
 
 
-async def _post(
-    http: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], seconds: float
+async def post_capped(
+    http: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    seconds: float,
+    limit: int,
 ) -> tuple[int, bytes]:
+    """POST without following redirects; the status and body, or ResponseTooLarge past
+    `limit` bytes (read as it streams in, so a huge answer is never held whole)."""
     request = http.build_request("POST", url, content=body, headers=headers, timeout=seconds)
     response = await http.send(request, stream=True, follow_redirects=False)
     try:
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-            raise _TooLarge
+        if declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLarge
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
-            if size > MAX_RESPONSE_BYTES:
-                raise _TooLarge
+            if size > limit:
+                raise ResponseTooLarge
             chunks.append(chunk)
         return response.status_code, b"".join(chunks)
     finally:
