@@ -11,6 +11,7 @@ import httpx
 import orjson
 import pytest
 
+from kefu.auth.sealing import SecretBox
 from kefu.bot import http_actions
 from kefu.bot.http_actions import fill_template, run_action, sign
 from kefu.bot.models import BotAction
@@ -289,3 +290,14 @@ async def test_huge_field_is_truncated_in_the_answer(orders: tuple[FakeOrderServ
         make_action(base + "/orders/status", answer_templates={"en": "{{status}}"}), "A00001"
     )
     assert result.ok and result.text == "y" * 500
+
+
+def test_secret_sealing_round_trip() -> None:
+    box = SecretBox("k" * 40)
+    sealed = http_actions.seal_action_secret(box, "shared-secret")
+    assert sealed is not None and "shared-secret" not in sealed
+    action = make_action("https://orders.example.com/status", secret=sealed)
+    assert http_actions.open_action_secret(box, action) == "shared-secret"
+    assert http_actions.open_action_secret(SecretBox("x" * 40), action) is None
+    assert http_actions.seal_action_secret(box, None) is None
+    assert http_actions.open_action_secret(box, make_action("https://x.example/")) is None

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from kefu.auth.sealing import SecretBox
 from kefu.bot.models import BotAction
 from kefu.channels.settings import check_outbound_url
 from kefu.errors import InvalidInput
@@ -53,6 +54,17 @@ class ActionResult:
 
 class UnsafeUrl(Exception):
     """The URL (or what its host resolves to) is not a public address."""
+
+
+def seal_action_secret(box: SecretBox, secret: str | None) -> str | None:
+    """The signing secret as stored in BotAction.secret (sealed; None: requests go unsigned)."""
+    return box.seal(secret) if secret else None
+
+
+def open_action_secret(box: SecretBox, action: BotAction) -> str | None:
+    """The action's signing secret for run_action; None when unset or sealed under another
+    KEFU_SECRET_KEY (then the request goes unsigned and the company's server refuses it)."""
+    return box.open(action.secret) if action.secret else None
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
