@@ -210,11 +210,11 @@ async def test_triggers_are_searchable_after_a_change(
     admin = await agent_client(app, workspace.admin.email)
     created = (await admin.post(URL, json=action_body())).json()
     index = await runtime.kb_index.current()
-    [match, *_] = index.search("where is my order", kinds=("action",))
+    [match, *_] = index.search("where is my order", kinds=frozenset({"action"}))
     assert match.document.ref_id == created["id"]
     await admin.patch(f"{URL}/{created['id']}", json={"enabled": False})
     index = await runtime.kb_index.current()
-    assert index.search("where is my order", kinds=("action",)) == []
+    assert index.search("where is my order", kinds=frozenset({"action"})) == []
 
 
 async def test_the_test_endpoint(app: FastAPI, workspace: Workspace) -> None:
