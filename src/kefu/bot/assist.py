@@ -22,7 +22,8 @@ MAX_ARTICLES = 3
 MAX_CANNED = 3
 SNIPPET_CHARS = 240
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_MARKUP = re.compile(r"[*_`>#\[\]]+|\]\([^)]*\)|^\s*[-+]\s+", re.MULTILINE)
+# Markdown's link targets, emphasis, headings, quotes and list bullets: a snippet is plain text.
+_MARKUP = re.compile(r"\]\([^)]*\)|[*_`>#\[\]]+|^\s*[-+]\s+", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
