@@ -258,3 +258,16 @@ async def test_off_or_nothing_to_ground_on_makes_no_call(
     assert off is None
     assert await ask(base, "When are you open?", []) is None
     assert service.requests == []
+
+
+async def test_public_name_resolving_to_metadata_address_is_refused(
+    fake: tuple[FakeChatCompletions, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, _ = fake
+
+    async def fake_getaddrinfo(self: Any, host: str, port: int, **kw: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))]
+
+    monkeypatch.setattr("asyncio.base_events.BaseEventLoop.getaddrinfo", fake_getaddrinfo)
+    answer = await ask("https://llm.example.com/v1", "When?", allow_private_urls=False)
+    assert answer is None and service.requests == []

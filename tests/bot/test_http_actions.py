@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -301,3 +302,16 @@ def test_secret_sealing_round_trip() -> None:
     assert http_actions.open_action_secret(SecretBox("x" * 40), action) is None
     assert http_actions.seal_action_secret(box, None) is None
     assert http_actions.open_action_secret(box, make_action("https://x.example/")) is None
+
+
+async def test_slow_name_resolution_is_within_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def slow_getaddrinfo(self: Any, host: str, port: int, **kw: Any) -> list[Any]:
+        await asyncio.sleep(5)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr("asyncio.base_events.BaseEventLoop.getaddrinfo", slow_getaddrinfo)
+    started = time.monotonic()
+    action = make_action("https://orders.example.com/status", timeout_seconds=0.3)
+    result = await call(action, "A12345", allow_private_urls=False)
+    assert not result.ok and result.error is not None and "timed out" in result.error
+    assert time.monotonic() - started < 2

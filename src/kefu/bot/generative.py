@@ -116,11 +116,6 @@ async def draft_answer(
     if not settings.enabled or not settings.base_url or not sources or not question.strip():
         return None
     url = settings.base_url.rstrip("/") + "/chat/completions"
-    try:
-        await check_url(url, allow_private_urls=allow_private_urls)
-    except UnsafeUrl as exc:
-        log.warning("generative answers: refused URL: %s", exc)
-        return None
     # The fence is fresh each time: a customer cannot close it with text they guessed.
     fence = "customer-message-" + secrets.token_hex(6)
     payload = {
@@ -135,9 +130,13 @@ async def draft_answer(
     seconds = max(0.1, min(settings.timeout_seconds, MAX_TIMEOUT_SECONDS))
     try:
         async with asyncio.timeout(seconds):
+            await check_url(url, allow_private_urls=allow_private_urls)
             status, body = await post_capped(
                 http, url, orjson.dumps(payload), headers, seconds, MAX_RESPONSE_BYTES
             )
+    except UnsafeUrl as exc:
+        log.warning("generative answers: refused URL: %s", exc)
+        return None
     except (TimeoutError, httpx.TimeoutException):
         log.warning("generative answers: timed out after %g s", seconds)
         return None

@@ -174,12 +174,6 @@ async def run_action(
 ) -> ActionResult:
     if not value_is_valid(action, value):
         return ActionResult(ok=False, error="the value does not match the action's pattern")
-    try:
-        await check_url(action.url, allow_private_urls=allow_private_urls)
-    except UnsafeUrl as exc:
-        log.warning("bot action %s refused: %s", action.key, exc)
-        return ActionResult(ok=False, error=f"refused URL: {exc}")
-
     timestamp = str(int(time.time()))
     body = orjson.dumps(
         {"action": action.key, "value": value, "locale": locale, "timestamp": int(timestamp)}
@@ -196,11 +190,16 @@ async def run_action(
         headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
     timeout = max(0.1, min(float(action.timeout_seconds or 5.0), MAX_TIMEOUT_SECONDS))
     try:
-        # The overall deadline also bounds a server that trickles its answer byte by byte.
+        # One deadline for resolving the host, connecting, sending and reading: it also bounds
+        # a slow DNS answer and a server that trickles its answer byte by byte.
         async with asyncio.timeout(timeout):
+            await check_url(action.url, allow_private_urls=allow_private_urls)
             status, payload = await post_capped(
                 http, action.url, body, headers, timeout, MAX_RESPONSE_BYTES
             )
+    except UnsafeUrl as exc:
+        log.warning("bot action %s refused: %s", action.key, exc)
+        return ActionResult(ok=False, error=f"refused URL: {exc}")
     except (TimeoutError, httpx.TimeoutException):
         return _failed(action, f"timed out after {timeout:g} s")
     except ResponseTooLarge:
