@@ -161,6 +161,14 @@ async def test_report_input_errors(app: FastAPI, workspace: Workspace) -> None:
     too_long = await admin.get(URL, params={"since": "2024-01-01", "until": "2026-01-01"})
     assert too_long.json()["error"]["code"] == "bad_period"
     assert (await admin.get(URL, params={"since": "yesterday"})).status_code == 422
+    for params in (
+        {"until": "0001-01-01T00:00:00+08:00"},
+        {"since": "9999-12-31T23:59:59", "until": "9999-12-31T23:59:59.5"},
+    ):
+        response = await admin.get(URL, params=params)
+        assert response.json()["error"]["code"] == "bad_period", params
+    assert (await admin.get(URL, params={"limit": 0})).status_code == 422
+    assert (await admin.get(URL, params={"limit": 10**20})).status_code == 422
     assert (await admin.get(URL, params={"inbox_id": 2**40})).status_code == 422
     empty = (await admin.get(URL, params={"since": "2026-01-01", "until": "2026-01-02"})).json()
     assert empty["groups"] == [] and empty["turns"] == 0

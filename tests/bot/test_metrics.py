@@ -223,10 +223,16 @@ async def test_metrics_input_errors(app: FastAPI, workspace: Workspace) -> None:
         ({"tz": "../../etc/passwd"}, "bad_timezone"),
         ({"since": "2026-11-12", "until": "2026-11-11"}, "bad_period"),
         ({"since": "2024-01-01", "until": "2026-01-01"}, "bad_period"),
+        ({"since": "9999-12-01", "until": "9999-12-31"}, "bad_period"),
+        ({"since": "0001-01-01", "until": "0001-01-02"}, "bad_period"),
+        ({"until": "0001-01-01"}, "bad_period"),
+        ({"tz": "x" * 64}, "bad_timezone"),
+        ({"tz": "/etc/localtime"}, "bad_timezone"),
     ):
         response = await admin.get(URL, params=params)
         assert response.status_code == 422, response.text
         assert response.json()["error"]["code"] == code
     assert (await admin.get(URL, params={"since": "soon"})).status_code == 422
+    assert (await admin.get(URL, params={"tz": "x" * 65})).status_code == 422
     default = (await admin.get(URL)).json()
     assert len(default["days"]) == 30 and default["total"]["conversations"] == 0

@@ -48,6 +48,7 @@ def clean_key(raw: str) -> str:
 def clean_pattern(raw: str) -> str:
     """The value's pattern must compile and must not accept an empty value (else anything the
     customer types next, even nothing, would be sent)."""
+    _check_text(raw, allow_newlines=False)
     try:
         compiled = re.compile(raw)
     except (re.error, RecursionError, OverflowError) as exc:
@@ -64,6 +65,7 @@ def clean_pattern(raw: str) -> str:
 
 def clean_url(raw: str, *, allow_private_urls: bool) -> str:
     url = raw.strip()
+    _check_text(url, allow_newlines=False)
     try:
         check_outbound_url(url, allow_private=allow_private_urls)
     except InvalidInput as exc:
@@ -119,8 +121,9 @@ def clean_timeout(raw: float) -> float:
     return value
 
 
-def _check_text(value: str) -> None:
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
+def _check_text(value: str, *, allow_newlines: bool = True) -> None:
+    allowed = "\n\t" if allow_newlines else ""
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):
         raise InvalidInput("The text contains a control character.", code="bad_text")
 
 

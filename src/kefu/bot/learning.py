@@ -65,6 +65,9 @@ async def report_inbox_ids(
 
 def report_window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     """[since, until) in UTC; by default the last 30 days. Times without a zone are UTC."""
+    for moment in (since, until):
+        if moment is not None and not 1970 <= moment.year <= 9000:
+            raise InvalidInput("The period is outside the years 1970 to 9000.", code="bad_period")
     end = _aware(until) if until else utcnow()
     start = _aware(since) if since else end - timedelta(days=DEFAULT_DAYS)
     if start >= end:
@@ -157,6 +160,8 @@ def group_questions(turns: Sequence[BotTurn], *, similarity: float = SIMILARITY)
         return idf * (1 / 3 if len(word) == 1 else 1.0)
 
     clusters: list[_Cluster] = []
+    # Only groups that share a word can be similar: look those up instead of every group.
+    postings: dict[str, set[int]] = defaultdict(set)
     # Most frequent first, then the newest: the big groups form around their usual phrasing.
     ordered = sorted(
         by_words.items(),
@@ -165,16 +170,19 @@ def group_questions(turns: Sequence[BotTurn], *, similarity: float = SIMILARITY)
     for words, members in ordered:
         vector = {word: weight(word) for word in words}
         norm = math.sqrt(sum(w * w for w in vector.values()))
-        best, best_score = None, 0.0
-        for cluster in clusters:
+        best, best_score = -1, 0.0
+        for position in sorted(set().union(*(postings.get(word, set()) for word in words))):
+            cluster = clusters[position]
             dot = sum(w * cluster.vector.get(word, 0.0) for word, w in vector.items())
             score = dot / (norm * cluster.norm) if norm and cluster.norm else 0.0
             if score > best_score:
-                best, best_score = cluster, score
-        if best is None or best_score < similarity:
-            best = _Cluster()
-            clusters.append(best)
-        best.add(vector, members)
+                best, best_score = position, score
+        if best < 0 or best_score < similarity:
+            best = len(clusters)
+            clusters.append(_Cluster())
+        clusters[best].add(vector, members)
+        for word in words:
+            postings[word].add(best)
     groups = [_group(cluster.turns) for cluster in clusters]
     groups.sort(key=lambda g: (-g.count, -g.last_seen.timestamp(), g.representative))
     return groups

@@ -35,6 +35,8 @@ INACTIVE_AFTER = timedelta(hours=24)
 SATISFIED_SCORE = 4
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+# Far enough from date.min and date.max that local midnights convert to UTC without overflow.
+EARLIEST, LATEST = date(1970, 1, 1), date(9000, 12, 31)
 
 
 @dataclass(slots=True)
@@ -93,12 +95,15 @@ class DayFigures:
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise InvalidInput(f"Unknown time zone {name!r}.", code="bad_timezone") from exc
 
 
 def day_range(since: date | None, until: date | None, tz: ZoneInfo) -> list[date]:
     """The local days from `since` to `until`, both included (default: the last 30 days)."""
+    for day in (since, until):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise InvalidInput("The period is outside the years 1970 to 9000.", code="bad_period")
     last = until or utcnow().astimezone(tz).date()
     first = since or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
