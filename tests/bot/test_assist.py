@@ -121,14 +121,14 @@ async def test_suggestions_in_order_of_relevance(
     articles = body["articles"]
     assert [a["article_id"] for a in articles][:2] == [ids["returns"], ids["shipping"]]
     assert ids["secret-draft"] not in [a["article_id"] for a in articles]  # drafts never
-    first = articles[0]
-    assert first["url"] == "/help/en/articles/returns" and first["title"] == "Returns and refunds"
-    assert first["snippet"] == "You can return an item within 14 days of delivery."
-    assert first["insert_text"] == (
+    top = articles[0]
+    assert top["url"] == "/help/en/articles/returns" and first["title"] == "Returns and refunds"
+    assert top["snippet"] == "You can return an item within 14 days of delivery."
+    assert top["insert_text"] == (
         "You can return an item within 14 days of delivery.\n"
         "Returns and refunds: " + runtime.settings.base_url() + "/help/en/articles/returns"
     )
-    assert 0 < first["confidence"] <= 1
+    assert 0 < top["confidence"] <= 1
     canned = [c["shortcut"] for c in body["canned"]]
     # Mei's own and the shared ones, never Alex's personal one; no Chinese-only one.
     assert canned == ["return", "my-return", "refund"]
