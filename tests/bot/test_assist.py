@@ -122,7 +122,7 @@ async def test_suggestions_in_order_of_relevance(
     assert [a["article_id"] for a in articles][:2] == [ids["returns"], ids["shipping"]]
     assert ids["secret-draft"] not in [a["article_id"] for a in articles]  # drafts never
     top = articles[0]
-    assert top["url"] == "/help/en/articles/returns" and first["title"] == "Returns and refunds"
+    assert top["url"] == "/help/en/articles/returns" and top["title"] == "Returns and refunds"
     assert top["snippet"] == "You can return an item within 14 days of delivery."
     assert top["insert_text"] == (
         "You can return an item within 14 days of delivery.\n"
