@@ -17,9 +17,11 @@ from kefu.kb.retrieval import Document, KbIndex
 
 async def bump_revision(session: AsyncSession) -> None:
     """Call in every action that changes what the index holds (same transaction)."""
-    await session.execute(
+    result = await session.execute(
         update(KbState).where(KbState.id == 1).values(revision=KbState.revision + 1)
     )
+    if getattr(result, "rowcount", 1) == 0:  # the row is gone (a restore, a truncate): recreate
+        session.add(KbState(id=1, revision=1, extra={}))
 
 
 async def load_documents(session: AsyncSession) -> list[Document]:
@@ -65,7 +67,7 @@ class IndexCache:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._revision: int | None = None
+        self._revision: int | None = -1  # never a real revision: the first call loads
         self._index = KbIndex.build([])
         self._lock = asyncio.Lock()
 
