@@ -398,6 +398,8 @@ def _locale(texts: list[str], state: dict[str, Any], inbox_locale: str) -> str:
     if remembered in ("zh-TW", "en") and (state.get("awaiting") or state.get("collect")):
         return str(remembered)
     for text in reversed(texts):
+        if text.startswith(("bot:", "menu:")):
+            continue  # a button's value (Telegram, LINE): no language of its own
         if found := guess_locale(text):
             return found
     return str(remembered) if remembered in ("zh-TW", "en") else inbox_locale
