@@ -12,12 +12,13 @@ from typing import Any
 from kefu.runtime import Runtime
 from tests.bot.helpers import activities, settle
 from tests.bot.kb import enable_bot, seed_kb
+from tests.channels.telegram import test_integration as telegram_tests
 from tests.channels.telegram.conftest import fixture_body
-from tests.channels.telegram.test_integration import (  # noqa: F401 (fixtures)
-    TelegramApp,
-    settings,
-    telegram_app,
-)
+from tests.channels.telegram.test_integration import TelegramApp
+
+# The Telegram integration tests' fixtures: an https public URL, and the inbox with its webhook.
+settings = telegram_tests.settings
+telegram_app = telegram_tests.telegram_app
 
 TEXT = json.loads(fixture_body("text.json"))
 CALLBACK = json.loads(fixture_body("callback.json"))
