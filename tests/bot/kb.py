@@ -84,7 +84,8 @@ async def seed_kb(db: Database) -> dict[str, int]:
             prompts={"zh-TW": "請輸入您的訂單編號（例如 A1234）：", "en": "Your order number?"},
             param_pattern=r"[A-Z][0-9]{4}",
             url="http://127.0.0.1:9/orders/{value}",
-            answer_templates={"zh-TW": "訂單 {id}：{status}", "en": "Order {id}: {status}"},
+            answer_templates={"zh-TW": "訂單 {{id}}：{{status}}", "en": "Order {{id}}: {{status}}"},
+            not_found_templates={"zh-TW": "查無此訂單，請確認編號。", "en": "No such order."},
         )
         session.add_all([shipping, shipping_en, order])
         await session.flush()

@@ -265,13 +265,17 @@ class BotRunner:
             source = await self._load(best)
             if source is not None:
                 return engine.plan_answer(turn, source, query)
-        if turn.settings.generative.enabled and turn.state.get("welcomed"):
-            return await self._generate(turn, inbox, query, matches)
+        if turn.settings.generative.enabled:
+            drafted = await self._generate(turn, inbox, query, matches)
+            if drafted is not None:
+                return drafted
         return engine.plan_unanswered(turn, query)
 
     async def _generate(
         self, turn: TurnInput, inbox: Inbox, question: str, matches: list[Match]
-    ) -> Plan:
+    ) -> Plan | None:
+        """A drafted answer grounded in the best-matching articles; None when there are none
+        or the model declines (the caller then does what it does without generation)."""
         ids: list[int] = []
         for m in matches:
             if m.document.kind == "article" and m.document.ref_id not in ids:
@@ -279,7 +283,7 @@ class BotRunner:
         call = GenerativeCall(question, tuple(ids[:3]))
         sources = [s for s in [await self._article(i, turn.locale) for i in call.article_ids] if s]
         if not sources:
-            return engine.plan_handoff(turn, "low_confidence")
+            return None
         api_key = _open(self.box, (inbox.settings or {}).get(SECRETS_KEY))
         try:
             answer = await generative.draft_answer(
@@ -297,7 +301,7 @@ class BotRunner:
             log.exception("generative answer failed")
             answer = None
         if answer is None:
-            return engine.finish_generative(turn, question, None, [])
+            return None
         cited = [s for s in sources if s.ref_id in answer.cited_article_ids]
         return engine.finish_generative(turn, question, answer.text, cited)
 
@@ -315,7 +319,7 @@ class BotRunner:
                 self.http,
                 action,
                 plan.io.value,
-                secret=_open(self.box, action.secret),
+                secret=http_actions.open_action_secret(self.box, action),
                 locale=turn.locale,
                 allow_private_urls=self.settings.channel_allow_private_urls,
             )
