@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+import websockets
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
@@ -24,6 +26,7 @@ from kefu.runtime import Runtime
 from tests.bot.helpers import activities, latest, said_by, settle
 from tests.bot.kb import enable_bot, seed_kb
 from tests.conftest import Workspace, agent_client, visitor_send
+from tests.realtime.test_resume import recv_until
 from tests.routing.test_flow import configure, presence
 
 
@@ -273,6 +276,17 @@ async def test_taking_the_conversation_ends_the_bot_phase(
     taken = await mei.post(f"/api/v1/conversations/{conv['id']}/take")
     assert taken.status_code == 200, taken.text
     assert taken.json()["routing_state"] == "routed"
+    # Another customer's conversation, sent to a team's queue by a supervisor: also routed.
+    await ask(client, runtime, workspace, "hello there")
+    admin = await agent_client(app, workspace.admin.email)
+    other = await latest(admin)
+    assert other["routing_state"] == "bot"
+    moved = await admin.post(
+        f"/api/v1/conversations/{other['id']}/transfer", json={"team_id": workspace.inbox.team_id}
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["routing_state"] == "routed" and moved.json()["queued_at"] is not None
+    await admin.aclose()
     await mei.aclose()
 
 
@@ -398,3 +412,31 @@ async def test_prompt_injection_is_just_a_question(
     assert handoff["reason"] == "low_confidence"
     assert "password" not in " ".join(said_by(conv, "bot"))
     await admin.aclose()
+
+
+async def test_answer_arrives_on_the_widget_socket_within_a_second(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    workspace: Workspace,
+    bot_inbox: dict[str, int],
+    live_server: str,
+) -> None:
+    await runtime.kb_index.current()  # as Runtime.start warms it up on a served node
+    token = await ask(client, runtime, workspace, "你好")
+    url = f"ws://{live_server}/ws/widget?inbox={workspace.inbox.public_key}&token={token}"
+    async with websockets.connect(url) as ws:
+        assert json.loads(await ws.recv())["type"] == "hello"
+        started = time.perf_counter()
+        await ws.send(
+            json.dumps({"type": "message.send", "text": "運費怎麼算", "client_msg_id": "socket-1"})
+        )
+        frames = await recv_until(
+            ws,
+            lambda f: f["type"] == "message.created" and f["message"]["sender"]["type"] == "bot",
+            wait=5,
+        )
+        elapsed = time.perf_counter() - started
+    bot = frames[-1]["message"]
+    assert bot["text"] == "單筆訂單滿 NT$1,000 免運費，未滿收 NT$80。"
+    assert [q["label"] for q in bot["quick_replies"]] == ["這有幫助", "轉真人"]
+    assert elapsed < 1.0, elapsed
