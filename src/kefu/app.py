@@ -18,6 +18,7 @@ from kefu.attachments import views as attachment_views
 from kefu.attributes import views as attribute_views
 from kefu.audit import views as audit_views
 from kefu.bot import action_views, report_views
+from kefu.bot import views as bot_views
 from kefu.canned import views as canned_views
 from kefu.channels import reach_views
 from kefu.channels import views as channel_views
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         channel_views,
         webhook_views,
         telegram_views,
+        bot_views,
         action_views,
         report_views,
     ):
