@@ -1,0 +1,120 @@
+// Admins and supervisors: the bot's figures per day for a date range — conversations it took,
+// containment (finished by the bot without a handoff), handoff rate and handoffs by reason,
+// answers given and their "this helped" feedback, and bot CSAT — in a real table.
+
+import { botApi } from "../api-bot.js";
+import { guard, h, mount } from "../dom.js";
+import { t } from "../i18n.js";
+import { botStyles, botTabs } from "./bot-settings.js";
+import { dateRange, reasonLabel } from "./bot-learning.js";
+
+botStyles();
+
+const percent = (value) =>
+  value === null || value === undefined || Number.isNaN(Number(value))
+    ? "–"
+    : `${(Number(value) * 100).toFixed(1)}%`;
+const count = (value) => (value === null || value === undefined ? "–" : String(value));
+
+function daysOf(data) {
+  if (Array.isArray(data)) return data;
+  return (data && (data.days || data.items)) || [];
+}
+
+function reasons(day) {
+  const entries = Object.entries(day.handoffs_by_reason || {}).filter(([, n]) => n);
+  if (!entries.length) return "–";
+  return h(
+    "ul",
+    { class: "bot-reasons" },
+    entries.map(([reason, n]) => h("li", { text: `${reasonLabel(reason)}: ${n}` })),
+  );
+}
+
+function csat(day) {
+  const value = day.csat ?? day.bot_csat;
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "number") return value.toFixed(2);
+  const average = value.average ?? value.score;
+  const n = value.responses ?? value.count;
+  if (average === null || average === undefined) return "–";
+  return n ? t("bot.metrics.csatOf", { avg: Number(average).toFixed(2), n }) : Number(average).toFixed(2);
+}
+
+function helped(day) {
+  const yes = day.helped ?? (day.feedback && day.feedback.helped);
+  const no = day.not_helped ?? (day.feedback && day.feedback.not_helped);
+  if (yes === undefined && no === undefined) return "–";
+  return t("bot.metrics.helpedOf", { yes: yes || 0, no: no || 0 });
+}
+
+const COLUMNS = [
+  ["date", (d) => d.date || d.day],
+  ["conversations", (d) => count(d.conversations)],
+  ["containment", (d) => percent(d.containment_rate)],
+  ["handoffRate", (d) => percent(d.handoff_rate)],
+  ["handoffs", (d) => count(d.handoffs)],
+  ["byReason", reasons],
+  ["answers", (d) => count(d.answers)],
+  ["helped", helped],
+  ["csat", csat],
+];
+
+export function metricsTable(days, totals = null) {
+  const row = (day, head = false) =>
+    h(
+      "tr",
+      { class: head ? "bot-total" : null },
+      COLUMNS.map(([key, cell], index) => {
+        const value = index === 0 && head ? t("bot.metrics.total") : cell(day);
+        return index === 0
+          ? h("th", { scope: "row" }, value)
+          : h("td", { "data-col": key }, value);
+      }),
+    );
+  return h(
+    "div",
+    { class: "card table-card" },
+    h(
+      "table",
+      { class: "table bot-metrics-table" },
+      h("caption", { class: "sr-only", text: t("bot.metrics.caption") }),
+      h(
+        "thead",
+        {},
+        h("tr", {}, COLUMNS.map(([key]) => h("th", { scope: "col", text: t(`bot.metrics.${key}`) }))),
+      ),
+      h("tbody", {}, days.map((day) => row(day))),
+      totals ? h("tfoot", {}, row(totals, true)) : null,
+    ),
+  );
+}
+
+export async function renderBotMetrics(container, ctx) {
+  const results = h("div", { class: "bot-metrics-results", "aria-live": "polite" });
+  const show = async (dates) => {
+    mount(results, h("p", { class: "muted", text: t("list.loading") }));
+    const data = await guard(botApi.metrics(dates));
+    if (!data) {
+      mount(results);
+      return;
+    }
+    const days = daysOf(data);
+    mount(
+      results,
+      days.length
+        ? metricsTable(days, data.totals || data.total || null)
+        : h("p", { class: "muted", text: t("bot.metrics.none") }),
+      h("p", { class: "hint", text: t("bot.metrics.hint") }),
+    );
+  };
+  const range = dateRange(show);
+  mount(
+    container,
+    botTabs(ctx, "bot-metrics"),
+    h("h1", { text: t("bot.metrics.title") }),
+    range.el,
+    results,
+  );
+  await show(range.value());
+}
