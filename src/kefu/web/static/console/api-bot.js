@@ -27,6 +27,5 @@ export const botApi = {
   unanswered: (dates) => request("GET", `/api/v1/bot/unanswered${range(dates)}`),
   metrics: (dates) => request("GET", `/api/v1/bot/metrics${range(dates)}`),
   createQa: (body) => request("POST", "/api/v1/kb/qa", body),
-  articles: (query = "") =>
-    request("GET", `/api/v1/kb/articles${query ? `?${new URLSearchParams({ q: query })}` : ""}`),
+  publishedArticles: () => request("GET", "/api/v1/kb/articles?status=published&limit=200"),
 };

@@ -4,7 +4,7 @@
 
 import { botApi } from "../api-bot.js";
 import { guard, h, labelled, mount, toast } from "../dom.js";
-import { t } from "../i18n.js";
+import { locale, t } from "../i18n.js";
 import {
   checkbox,
   deleteWithConfirm,
@@ -113,7 +113,7 @@ function testBox(action) {
     out.dataset.result = "busy";
     let result;
     try {
-      result = await botApi.testAction(action.id, { value: input.value.trim() });
+      result = await botApi.testAction(action.id, { value: input.value.trim(), locale: locale() });
     } catch (error) {
       out.textContent = t("bot.actions.testError", { message: error.message || t("err.generic") });
       out.dataset.result = "error";
@@ -181,19 +181,20 @@ function actionForm(action, again) {
   const timeout = h("input", {
     type: "number",
     name: "timeout_seconds",
-    min: "0.5",
+    min: "1",
     max: "10",
     step: "0.5",
     required: true,
     value: String(a.timeout_seconds ?? 5),
   });
-  const secretSet = !!(action && (action.secret_set ?? action.has_secret));
+  const secretSet = !!(action && action.secret_set);
   let secretMode = "keep";
   const secret = h("input", {
     type: "password",
     name: "secret",
     autocomplete: "new-password",
-    maxlength: "500",
+    minlength: "16",
+    maxlength: "200",
     placeholder: secretSet ? t("bot.secret.keepPlaceholder") : "",
   });
   const clearSecret = secretSet

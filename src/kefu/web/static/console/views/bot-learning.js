@@ -61,7 +61,7 @@ export async function renderBotLearning(container, ctx) {
   const loadArticles = async () => {
     if (articles === null) {
       try {
-        const page = await botApi.articles();
+        const page = await botApi.publishedArticles();
         articles = Array.isArray(page) ? page : page.items || [];
       } catch {
         articles = [];

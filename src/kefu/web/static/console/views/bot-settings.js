@@ -100,8 +100,7 @@ export async function renderBotSettings(container, ctx, inboxId) {
 
 /** Whether the stored settings hold an API key (the key itself never comes back). */
 function keyIsSet(settings) {
-  const gen = settings.generative || {};
-  return !!(gen.api_key_set ?? settings.api_key_set);
+  return !!settings.generative_api_key_set;
 }
 
 /** The write-only API key: "set" / "not set", Replace (a new value) and Clear. */
@@ -258,16 +257,13 @@ function botForm(container, ctx, inbox, settings, actions) {
 
   const onsubmit = async (event) => {
     event.preventDefault();
-    const generative = { ...gen };
-    delete generative.api_key_set;
-    Object.assign(generative, {
+    const generative = {
+      ...gen,
       enabled: genOn.input.checked,
       base_url: baseUrl.value.trim(),
       model: model.value.trim(),
       timeout_seconds: Number(genTimeout.value),
-    });
-    const key = apiKey.value();
-    if (key !== undefined) generative.api_key = key;
+    };
     const body = {
       ...settings,
       enabled: enabled.input.checked,
@@ -279,7 +275,10 @@ function botForm(container, ctx, inbox, settings, actions) {
       after_hours_collection: afterHours.input.checked,
       generative,
     };
-    delete body.api_key_set;
+    delete body.generative_api_key_set; // read-only
+    // The key is write-only: null keeps the stored one, "" removes it, a value replaces it.
+    const key = apiKey.value();
+    body.generative_api_key = key === undefined ? null : key === null ? "" : key;
     const saved = await submitTo(error, botApi.saveSettings(inbox.id, body));
     if (!saved) return;
     toast(t("admin.saved"), "ok");
