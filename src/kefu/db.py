@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 PENDING_EVENTS = "kefu_pending_events"
 # (inbox id, conversation id to route or None): the routing dispatcher acts on them after commit.
 ROUTING_KICKS = "kefu_routing_kicks"
+# Conversation ids the FAQ bot should take a turn for (kefu.bot.runner), after commit.
+BOT_KICKS = "kefu_bot_kicks"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -71,6 +73,7 @@ def utcnow() -> datetime:
 
 PublishEvents = Callable[[list["Event"]], Awaitable[None]]
 KickRouting = Callable[[set[tuple[int, int | None]]], None]
+KickBot = Callable[[set[int]], None]
 
 
 class Database:
@@ -92,6 +95,7 @@ class Database:
         self._write_lock = asyncio.Lock()
         self.publish = publish
         self.kick_routing: KickRouting | None = None
+        self.kick_bot: KickBot | None = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -109,6 +113,7 @@ class Database:
                     yield session
                 events: list[Event] = session.info.pop(PENDING_EVENTS, [])
                 kicks: set[tuple[int, int | None]] = session.info.pop(ROUTING_KICKS, set())
+                bot_kicks: set[int] = session.info.pop(BOT_KICKS, set())
         finally:
             if self.is_sqlite:
                 self._write_lock.release()
@@ -116,6 +121,8 @@ class Database:
             await self.publish(events)
         if kicks and self.kick_routing is not None:
             self.kick_routing(kicks)
+        if bot_kicks and self.kick_bot is not None:
+            self.kick_bot(bot_kicks)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from kefu.auth.ratelimit import SlidingWindowLimiter
 from kefu.auth.tokens import TokenSigner
+from kefu.bot.runner import BotRunner
 from kefu.config import Settings
 from kefu.db import Database
 from kefu.events.brokers import Broker, make_broker
@@ -41,6 +42,8 @@ class Runtime:
     storage: Storage
     # The knowledge base's search index, rebuilt when the KB changes (kefu/kb/index_cache.py).
     kb_index: IndexCache
+    # The FAQ bot's turns on this node (kefu/bot/runner.py).
+    bot: BotRunner
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -57,6 +60,9 @@ class Runtime:
         db = Database(settings.effective_database_url, publish=publish)
         dispatcher = Dispatcher(db, publish, shared=bool(settings.redis_url))
         db.kick_routing = dispatcher.kick
+        kb_index = IndexCache(db)
+        bot = BotRunner(settings, db, kb_index)
+        db.kick_bot = bot.kick
         hub = Hub()
         storage = LocalStorage(settings.attachments_dir or settings.data_dir / "attachments")
         return cls(
@@ -72,9 +78,10 @@ class Runtime:
             visitor_sends=VisitorSendBatcher(db),
             connect_lookups=asyncio.Semaphore(16),
             dispatcher=dispatcher,
-            worker=Worker(settings, db, hub, dispatcher, storage),
+            worker=Worker(settings, db, hub, dispatcher, storage, bot=bot),
             storage=storage,
-            kb_index=IndexCache(db),
+            kb_index=kb_index,
+            bot=bot,
         )
 
     async def start(self) -> None:
@@ -84,6 +91,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.worker.stop()
+        await self.bot.stop()
         await self.dispatcher.stop()
         await self.hub.close_all()
         await self.broker.stop()

@@ -12,7 +12,7 @@ from kefu.users.models import User
 
 STATUSES = ("open", "pending", "snoozed", "resolved")
 PRIORITIES = ("urgent", "high", "normal", "low")
-ROUTING_STATES = ("new", "awaiting_topic", "reopened", "routed")
+ROUTING_STATES = ("new", "awaiting_topic", "reopened", "routed", "bot")
 
 
 class Conversation(Base):

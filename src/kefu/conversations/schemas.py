@@ -36,7 +36,7 @@ class ConversationOut(BaseModel):
     first_reply_at: datetime | None
     resolved_at: datetime | None
     last_activity_at: datetime
-    routing_state: Literal["new", "awaiting_topic", "reopened", "routed"]
+    routing_state: Literal["new", "awaiting_topic", "reopened", "routed", "bot"]
     topic: str | None
     tags: list[str]
     required_skills: list[str]

@@ -19,6 +19,7 @@ from kefu.attachments.actions import (
     preview_text,
 )
 from kefu.auth.principals import AgentPrincipal, Principal, VisitorPrincipal
+from kefu.bot.phase import end_bot_phase, request_bot_turn_on_commit
 from kefu.channels import outbound
 from kefu.conversations import events
 from kefu.conversations.models import Conversation
@@ -238,10 +239,28 @@ async def do_send_agent_message(
         mentions=checked.stored or None,
         attachments=attachments,
     )
+    if not private and conversation.routing_state == "bot":
+        await _end_bot_phase_by_reply(session, actor, conversation)
     await notify_mentioned(
         session, conversation=conversation, message=message, actor=actor, user_ids=checked.user_ids
     )
     return message
+
+
+async def _end_bot_phase_by_reply(
+    session: AsyncSession, actor: AgentPrincipal, conversation: Conversation
+) -> None:
+    """An agent answered while the FAQ bot had the conversation: the bot stops, and the
+    conversation is routed quietly (team, SLA, queue), the replying agent first if they can."""
+    from kefu.routing.actions import route_after_bot  # (it imports us)
+
+    inbox = await session.get(Inbox, conversation.inbox_id)
+    assert inbox is not None
+    end_bot_phase(conversation, "agent_reply")
+    await route_after_bot(
+        session, conversation=conversation, inbox=inbox, quiet=True, preferred=actor.user_id
+    )
+    send_event_on_commit(session, events.conversation_changed(conversation))
 
 
 async def do_send_visitor_message(
@@ -316,7 +335,9 @@ async def record_customer_message(
             activity={"type": "status_changed", "from": previous, "to": "open", "by": "contact"},
         )
         send_event_on_commit(session, events.conversation_changed(conversation))
-    if conversation.routing_state != "routed":
+    if conversation.routing_state == "bot":
+        request_bot_turn_on_commit(session, conversation.id)  # the FAQ bot answers (kefu.bot)
+    elif conversation.routing_state != "routed":
         request_routing_on_commit(session, conversation.inbox_id, conversation.id)
     return message
 

@@ -11,6 +11,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kefu.auth.principals import AgentPrincipal, SystemPrincipal
+from kefu.bot.phase import end_bot_phase, enter_bot_phase
+from kefu.bot.settings import bot_enabled
 from kefu.conversations import events
 from kefu.conversations.models import Conversation
 from kefu.db import utcnow
@@ -120,7 +122,7 @@ async def do_route_conversation(session: AsyncSession, *, conversation_id: int) 
     replies, topic, rules (team, tags, priority, skills), SLA due times, then the queue and, if
     nobody is ahead and an agent is free, the assignment. False if there was nothing to do."""
     conversation = await _lock_conversation(session, conversation_id)
-    if conversation is None or conversation.routing_state == "routed":
+    if conversation is None or conversation.routing_state in ("routed", "bot"):
         return False
     if conversation.status == "resolved":
         conversation.routing_state = "routed"
@@ -133,6 +135,11 @@ async def do_route_conversation(session: AsyncSession, *, conversation_id: int) 
     now = utcnow()
     locale = inbox.locale
     state = conversation.routing_state
+    if state == "new" and bot_enabled(inbox):
+        # The FAQ bot answers first (kefu.bot); it hands over through route_after_bot.
+        enter_bot_phase(session, conversation)
+        send_event_on_commit(session, events.conversation_changed(conversation))
+        return True
     conversation.routing_state = "routed"
 
     if state == "reopened":
@@ -171,6 +178,54 @@ async def do_route_conversation(session: AsyncSession, *, conversation_id: int) 
         send_event_on_commit(session, events.conversation_changed(conversation))
         return True
 
+    await _rules_and_queue(session, conversation, inbox, settings, hours, texts)
+    send_event_on_commit(session, events.conversation_changed(conversation))
+    return True
+
+
+async def route_after_bot(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    inbox: Inbox,
+    quiet: bool = False,
+    urgent: bool = False,
+    preferred: int | None = None,
+) -> None:
+    """The bot hands over (kefu.bot): the routing step of a new conversation without the
+    greeting and topic question (the bot spoke already). `quiet`: no outside-hours or queued
+    reply (the bot, or an agent, already told the customer); `urgent`: priority at least high;
+    `preferred`: the agent who replied during the bot phase gets it if they can."""
+    settings, hours = inbox_clock(inbox)
+    texts = await _customer_text(session, conversation.id)
+    await _rules_and_queue(
+        session,
+        conversation,
+        inbox,
+        settings,
+        hours,
+        texts,
+        quiet=quiet,
+        urgent=urgent,
+        preferred=preferred,
+    )
+
+
+async def _rules_and_queue(
+    session: AsyncSession,
+    conversation: Conversation,
+    inbox: Inbox,
+    settings: RoutingSettings,
+    hours: BusinessHours,
+    texts: list[str],
+    *,
+    quiet: bool = False,
+    urgent: bool = False,
+    preferred: int | None = None,
+) -> None:
+    """Rules, team, SLA, outside-hours reply, the queue and, if possible, the assignment."""
+    now = utcnow()
+    locale = inbox.locale
     inside = is_open(hours, now)
     facts = RoutingFacts(
         inbox_id=inbox.id,
@@ -188,6 +243,8 @@ async def do_route_conversation(session: AsyncSession, *, conversation_id: int) 
     conversation.team_id = team_id
     if decision.priority:
         conversation.priority = decision.priority
+    if urgent and conversation.priority in ("normal", "low"):
+        conversation.priority = "high"  # an upset customer (kefu.bot)
     await add_rule_tags(session, conversation, decision.tags)  # and into the tag catalogue
     conversation.required_skills = decision.skills
     _set_sla_dues(conversation, settings, hours)
@@ -209,7 +266,7 @@ async def do_route_conversation(session: AsyncSession, *, conversation_id: int) 
             },
         )
 
-    if not inside and settings.outside_hours_reply_enabled:
+    if not inside and settings.outside_hours_reply_enabled and not quiet:
         opens = next_open(hours, now)
         when = format_next_open(opens, hours, locale) if opens else ""
         await _auto_reply(
@@ -218,11 +275,9 @@ async def do_route_conversation(session: AsyncSession, *, conversation_id: int) 
             fill(settings.auto_replies.outside_hours.pick(locale), next_open=when),
         )
     await enqueue(session, conversation=conversation, inbox=inbox, hours=hours)
-    assigned = await _assign_if_first(session, conversation, inbox, settings, None)
-    if not assigned and inside and settings.queued_reply_enabled:
+    assigned = await _assign_if_first(session, conversation, inbox, settings, preferred)
+    if not assigned and inside and settings.queued_reply_enabled and not quiet:
         await _queued_reply(session, conversation, inbox, settings, locale)
-    send_event_on_commit(session, events.conversation_changed(conversation))
-    return True
 
 
 async def _queued_reply(
@@ -290,6 +345,7 @@ async def _try_candidates(
             require_online=True,
             how="auto",
         ):
+            end_bot_phase(conversation, "assigned")  # queued after hours while collecting
             return True
         agent.load = agent.capacity(default)  # full after all: skip it for the rest
     return False
@@ -392,6 +448,8 @@ async def do_take_conversation(
             name="您",
             capacity=capacity,
         )
+    if end_bot_phase(conversation, "assigned"):
+        send_event_on_commit(session, events.conversation_changed(conversation))
     return conversation
 
 
@@ -431,6 +489,7 @@ async def do_transfer_conversation(
     if (assignee_id is None) == (team_id is None):
         raise InvalidInput("Give an agent or a team.", code="transfer_target")
     note = (note or "").strip()[:1000] or None
+    end_bot_phase(conversation, "transferred")  # a failure below rolls this back too
     inbox = await session.get(Inbox, conversation.inbox_id)
     assert inbox is not None
     settings, hours = inbox_clock(inbox)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from kefu.bot.runner import BotRunner
 from kefu.channels import jobs as channel_jobs
 from kefu.channels.email.mailroom import MailPoller
 from kefu.config import Settings
@@ -45,8 +46,11 @@ class Worker:
         hub: Hub,
         dispatcher: Dispatcher,
         storage: Storage,
+        *,
+        bot: BotRunner | None = None,
     ) -> None:
         self.settings = settings
+        self.bot = bot
         self.db = db
         self.hub = hub
         self.dispatcher = dispatcher
@@ -92,6 +96,8 @@ class Worker:
         await self._job("SLA breaches", self._breaches)
         await self._job("snooze wake-ups", lambda: run_snooze_wakeups(self.db))
         await self._job("routing sweep", self.dispatcher.sweep)
+        if self.bot is not None:
+            await self._job("bot sweep", self.bot.sweep)
         await self._job("outbox", self.outbox.run_due)
         await self._job("email polling", self.mail.run_due)
         await self._job("search index", lambda: index_pending(self.db))
