@@ -5,13 +5,27 @@ import { request } from "./api.js";
 
 const enc = encodeURIComponent;
 
-/** "?from=…&to=…" from a {from, to} range of ISO dates (either may be empty). */
-function range({ from = "", to = "" } = {}) {
+/** The browser's time zone (the figures' days are local days). */
+export function timeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+/** Local midnight of an ISO date ("2026-11-25"), as an instant; `days` later if given. */
+function midnight(isoDate, days = 0) {
+  const [y, m, d] = isoDate.split("-").map(Number);
+  return new Date(y, m - 1, d + days).toISOString();
+}
+
+/** The unanswered report's window: instants from the first day's start to the last day's end. */
+function instants({ from = "", to = "" } = {}) {
   const q = new URLSearchParams();
-  if (from) q.set("from", from);
-  if (to) q.set("to", to);
-  const text = q.toString();
-  return text ? `?${text}` : "";
+  if (from) q.set("since", midnight(from));
+  if (to) q.set("until", midnight(to, 1));
+  return q;
 }
 
 export const botApi = {
@@ -24,8 +38,13 @@ export const botApi = {
   testAction: (id, body) => request("POST", `/api/v1/bot/actions/${enc(id)}/test`, body),
   assist: (conversationId) =>
     request("GET", `/api/v1/conversations/${enc(conversationId)}/assist`),
-  unanswered: (dates) => request("GET", `/api/v1/bot/unanswered${range(dates)}`),
-  metrics: (dates) => request("GET", `/api/v1/bot/metrics${range(dates)}`),
+  unanswered: (dates) => request("GET", `/api/v1/bot/unanswered?${instants(dates)}`),
+  metrics: ({ from = "", to = "" } = {}) => {
+    const q = new URLSearchParams({ tz: timeZone() });
+    if (from) q.set("since", from);
+    if (to) q.set("until", to);
+    return request("GET", `/api/v1/bot/metrics?${q}`);
+  },
   createQa: (body) => request("POST", "/api/v1/kb/qa", body),
   publishedArticles: () => request("GET", "/api/v1/kb/articles?status=published&limit=200"),
 };

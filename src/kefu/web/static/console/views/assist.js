@@ -157,7 +157,7 @@ export class AssistPanel {
       mount(this.body, h("p", { class: "muted", text: t("assist.unavailable") }));
       return;
     }
-    const question = data.message ? data.message.text || "" : data.question || "";
+    const question = data.message_text || "";
     mount(
       this.body,
       question
@@ -202,10 +202,10 @@ export class AssistPanel {
   articleItem(article) {
     const href = safeHref(article.url);
     const title = article.title || t("assist.untitled");
-    const text = article.insert_text || article.text || [article.snippet, href].filter(Boolean).join("\n");
+    const text = article.insert_text || [article.snippet, href].filter(Boolean).join("\n");
     return h(
       "li",
-      { class: "assist-item", "data-kind": "article", "data-id": String(article.id ?? "") },
+      { class: "assist-item", "data-kind": "article", "data-id": String(article.article_id) },
       h(
         "p",
         { class: "assist-item-title" },
@@ -220,11 +220,11 @@ export class AssistPanel {
 
   cannedItem(canned) {
     const title = canned.title || `/${canned.shortcut || ""}`;
-    const content = canned.content || canned.text || "";
+    const content = canned.content || "";
     const text = fillVariables(content, this.context());
     return h(
       "li",
-      { class: "assist-item", "data-kind": "canned", "data-id": String(canned.id ?? "") },
+      { class: "assist-item", "data-kind": "canned", "data-id": String(canned.canned_id) },
       h(
         "p",
         { class: "assist-item-title" },

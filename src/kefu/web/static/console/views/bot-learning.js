@@ -49,12 +49,6 @@ export function reasonLabel(reason) {
   return has(`bot.reason.${reason}`) ? t(`bot.reason.${reason}`) : reason;
 }
 
-/** The groups out of the API's answer, whatever it wraps them in. */
-function groupsOf(data) {
-  if (Array.isArray(data)) return data;
-  return (data && (data.groups || data.items)) || [];
-}
-
 export async function renderBotLearning(container, ctx) {
   const results = h("div", { class: "bot-learning-results", "aria-live": "polite" });
   let articles = null; // the optional article of a new Q&A pair: loaded once, on first use
@@ -76,7 +70,7 @@ export async function renderBotLearning(container, ctx) {
       mount(results);
       return;
     }
-    const groups = groupsOf(data);
+    const groups = data.groups || [];
     mount(
       results,
       groups.length
@@ -101,10 +95,13 @@ export async function renderBotLearning(container, ctx) {
 }
 
 function groupCard(group, loadArticles) {
-  const questions = group.questions || [];
+  const suggested = group.suggested_qa || { locale: null, questions: [] };
   const examples = group.examples || [];
-  const representative = group.representative || group.question || questions[0] || "";
-  const count = group.count ?? examples.length;
+  const representative = group.representative || suggested.questions[0] || "";
+  const questions = suggested.questions.length ? suggested.questions : [representative];
+  const count = group.count;
+  const locales = Object.keys(group.locales || {});
+  const reasons = Object.entries(group.reasons || {}).filter(([, n]) => n);
   const formSlot = h("div", { class: "bot-qa-slot" });
   const status = h("p", { class: "bot-group-done", role: "status", hidden: !group.done });
   status.textContent = group.done ? t("bot.learning.done") : "";
@@ -116,8 +113,15 @@ function groupCard(group, loadArticles) {
       { class: "bot-group-head" },
       h("h2", { class: "card-title bot-group-question", text: representative }),
       h("span", { class: "chip", text: t("bot.learning.count", { n: count }) }),
-      group.locale ? h("span", { class: "chip", text: group.locale }) : null,
+      locales.map((code) => h("span", { class: "chip", text: code })),
     ),
+    reasons.length
+      ? h(
+          "p",
+          { class: "muted bot-group-reasons" },
+          reasons.map(([reason, n]) => `${reasonLabel(reason)} ${n}`).join(" · "),
+        )
+      : null,
     examples.length
       ? h(
           "ul",
@@ -129,9 +133,9 @@ function groupCard(group, loadArticles) {
               example.conversation_id
                 ? h("a", {
                     href: `#/conversations/${encodeURIComponent(example.conversation_id)}`,
-                    text: example.question || example.text || t("bot.learning.conversation", { id: example.conversation_id }),
+                    text: example.question || t("bot.learning.conversation", { id: example.conversation_id }),
                   })
-                : h("span", { text: example.question || example.text || "" }),
+                : h("span", { text: example.question }),
               example.reason ? h("span", { class: "chip", text: reasonLabel(example.reason) }) : null,
               example.created_at ? h("span", { class: "muted", text: ` ${clockTime(example.created_at)}` }) : null,
             ),
@@ -157,7 +161,7 @@ function groupCard(group, loadArticles) {
       const articles = await loadArticles();
       mount(
         formSlot,
-        qaForm(group, questions.length ? questions : [representative], articles, {
+        qaForm(suggested.locale, questions, articles, {
           cancel: () => {
             mount(formSlot);
             open.setAttribute("aria-expanded", "false");
@@ -179,14 +183,14 @@ function groupCard(group, loadArticles) {
   return card;
 }
 
-function qaForm(group, questions, articles, { cancel, created }) {
+function qaForm(suggestedLocale, questions, articles, { cancel, created }) {
   const error = formError();
   const lines = h("textarea", { name: "questions", rows: String(Math.min(8, questions.length + 1)), maxlength: "6000", required: true });
   lines.value = questions.join("\n");
   const answer = h("textarea", { name: "answer", rows: "4", maxlength: "4000", required: true });
   const lang = selectOf(
     LOCALES.map(([code, name]) => [code, name]),
-    group.locale || document.documentElement.lang || "zh-TW",
+    suggestedLocale || document.documentElement.lang || "zh-TW",
     { name: "locale" },
   );
   const article = articles.length

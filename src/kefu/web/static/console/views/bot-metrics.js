@@ -16,11 +16,6 @@ const percent = (value) =>
     : `${(Number(value) * 100).toFixed(1)}%`;
 const count = (value) => (value === null || value === undefined ? "–" : String(value));
 
-function daysOf(data) {
-  if (Array.isArray(data)) return data;
-  return (data && (data.days || data.items)) || [];
-}
-
 function reasons(day) {
   const entries = Object.entries(day.handoffs_by_reason || {}).filter(([, n]) => n);
   if (!entries.length) return "–";
@@ -32,30 +27,26 @@ function reasons(day) {
 }
 
 function csat(day) {
-  const value = day.csat ?? day.bot_csat;
-  if (value === null || value === undefined) return "–";
-  if (typeof value === "number") return value.toFixed(2);
-  const average = value.average ?? value.score;
-  const n = value.responses ?? value.count;
-  if (average === null || average === undefined) return "–";
-  return n ? t("bot.metrics.csatOf", { avg: Number(average).toFixed(2), n }) : Number(average).toFixed(2);
+  if (day.csat_average === null || day.csat_average === undefined) return "–";
+  return t("bot.metrics.csatOf", {
+    avg: Number(day.csat_average).toFixed(2),
+    n: day.csat_responses,
+    satisfied: percent(day.csat_satisfied_rate),
+  });
 }
 
-function helped(day) {
-  const yes = day.helped ?? (day.feedback && day.feedback.helped);
-  const no = day.not_helped ?? (day.feedback && day.feedback.not_helped);
-  if (yes === undefined && no === undefined) return "–";
-  return t("bot.metrics.helpedOf", { yes: yes || 0, no: no || 0 });
-}
+const helped = (day) => t("bot.metrics.helpedOf", { yes: day.helped, no: day.not_helped });
 
 const COLUMNS = [
-  ["date", (d) => d.date || d.day],
+  ["date", (d) => d.day],
   ["conversations", (d) => count(d.conversations)],
+  ["contained", (d) => count(d.contained)],
   ["containment", (d) => percent(d.containment_rate)],
+  ["handoffs", (d) => count(d.handed_off)],
   ["handoffRate", (d) => percent(d.handoff_rate)],
-  ["handoffs", (d) => count(d.handoffs)],
   ["byReason", reasons],
   ["answers", (d) => count(d.answers)],
+  ["actions", (d) => count(d.actions)],
   ["helped", helped],
   ["csat", csat],
 ];
@@ -99,11 +90,12 @@ export async function renderBotMetrics(container, ctx) {
       mount(results);
       return;
     }
-    const days = daysOf(data);
+    const days = data.days || [];
+    const busy = days.filter((day) => day.conversations || day.answers || day.handed_off);
     mount(
       results,
-      days.length
-        ? metricsTable(days, data.totals || data.total || null)
+      busy.length
+        ? metricsTable(days, data.total)
         : h("p", { class: "muted", text: t("bot.metrics.none") }),
       h("p", { class: "hint", text: t("bot.metrics.hint") }),
     );
