@@ -245,3 +245,90 @@ def test_assist_suggests_an_article_and_inserts_it(
             item.get_by_role("button", name=re.compile("Insert")).click()
             expect(composer).to_have_value(re.compile(r"^Hi!\n.*(9:00|Opening hours)", re.S))
             expect(composer).to_be_focused()
+
+
+# --- the learning loop and the daily figures -------------------------------------------------------
+
+
+def test_unanswered_group_becomes_a_qa_pair(kefu_server: KefuServer, browser: Browser) -> None:
+    tag = unique("x").split()[-1]
+    question = f"Do you sell gift vouchers {tag}?"
+    with api_as(kefu_server, ADMIN) as api:
+        inbox = new_inbox(api, "Learning desk")
+        url = f"/api/v1/inboxes/{inbox['id']}/bot"
+        settings = api.get(url).raise_for_status().json()
+        settings.pop("generative_api_key_set")
+        # A threshold no match reaches: the bot hands every question to a person.
+        api.put(url, json={**settings, "enabled": True, "threshold": 1.0}).raise_for_status()
+        token = visitor_writes(kefu_server, inbox["public_key"], question)
+        visitor_writes(kefu_server, inbox["public_key"], f"gift vouchers for sale {tag}?", token)
+
+        def grouped() -> bool:
+            report = api.get("/api/v1/bot/unanswered").raise_for_status().json()
+            return any(tag in g["representative"] for g in report["groups"])
+
+        deadline = time.monotonic() + 15
+        while not grouped():  # the bot's turn runs right after the message commits
+            assert time.monotonic() < deadline, "the bot never logged the unanswered question"
+            time.sleep(0.3)
+
+        with agent_page(browser, kefu_server, ADMIN) as page:
+            page.locator('a[data-page="bot"]').click()
+            page.locator(".bot-tabs").get_by_role("link", name="未能回答的問題").click()
+            expect(page.get_by_role("heading", name="機器人未能回答的問題")).to_be_visible()
+            group = page.locator(".bot-group", has_text=tag).first
+            expect(group).to_be_visible()
+            example = group.locator(".bot-examples a").first
+            expect(example).to_have_attribute("href", re.compile(r"^#/conversations/\d+$"))
+            group.get_by_role("button", name="建立問答組").click()
+            form = group.locator("form.bot-qa-form")
+            questions = form.get_by_label("問題(每行一個)")
+            expect(questions).to_have_value(re.compile(tag))
+            questions.fill(f"{questions.input_value()}\nCan I buy a gift card {tag}?")
+            form.get_by_label("語言").select_option("en")
+            answer = f"Yes: gift vouchers are sold at the counter {tag}."
+            form.get_by_label("回答", exact=True).fill(answer)
+            form.get_by_role("button", name="建立").click()
+            expect(group.locator(".bot-group-done")).to_have_text("完成:已有問答組回答此問題。")
+            expect(group.get_by_role("button", name="建立問答組")).to_be_hidden()
+
+            pairs = api.get("/api/v1/kb/qa", params={"locale": "en"}).raise_for_status().json()
+            made = [p for p in pairs if p["answer"] == answer]
+            assert len(made) == 1
+            assert f"Can I buy a gift card {tag}?" in made[0]["questions"]
+            assert any(tag in q and "gift vouchers" in q for q in made[0]["questions"])
+
+            # The daily figures: the conversation the bot handed off is counted today.
+            page.locator(".bot-tabs").get_by_role("link", name="每日數據").click()
+            table = page.locator("table.bot-metrics-table")
+            expect(table).to_be_visible()
+            expect(table.locator("thead th")).to_contain_text(
+                ["日期", "機器人對話", "機器人獨力完成", "自助解決率", "轉真人"]
+            )
+            total = table.locator("tfoot tr")
+            expect(total.locator("th")).to_have_text("合計")
+            handed = int(total.locator("td[data-col=handoffs]").inner_text())
+            assert handed >= 1
+            expect(total.locator("td[data-col=byReason]")).to_contain_text("沒有把握")
+
+
+def test_a_supervisor_sees_the_report_but_not_the_settings(
+    kefu_server: KefuServer, browser: Browser
+) -> None:
+    with api_as(kefu_server, ADMIN) as api:
+        users = api.get("/api/v1/users").raise_for_status().json()
+    supervisor = next(
+        (u["email"] for u in users if u["role"] == "supervisor" and u["email"] in kefu_server.logins),
+        None,
+    )
+    if supervisor is None:
+        pytest.skip("the demo workspace has no supervisor login")
+    with agent_page(browser, kefu_server, supervisor) as page:
+        link = page.locator('a.nav-link[data-page="bot-learning"]')
+        link.click()
+        expect(page.locator(".page[data-page=bot-learning] h1")).to_be_visible()
+        tabs = page.locator(".bot-tabs a")
+        expect(tabs).to_have_count(2)
+        expect(link).to_have_attribute("aria-current", "page")
+        page.goto(f"{kefu_server.base_url}/console/#/bot")
+        expect(page).to_have_url(re.compile("#/conversations$"))
