@@ -160,6 +160,7 @@ export const BOT_CATALOG = {
     "bot.metrics.actions": "Actions run",
     "bot.metrics.helpedOf": "{yes} / {no}",
     "bot.metrics.total": "Total",
+    "bot.metrics.period": "The whole period",
     "bot.metrics.none": "No bot conversations in this period.",
     "bot.metrics.hint":
       "Containment: conversations the bot finished without a handoff. CSAT: ratings of conversations the bot finished alone.",
@@ -318,6 +319,7 @@ export const BOT_CATALOG = {
     "bot.metrics.actions": "執行動作",
     "bot.metrics.helpedOf": "{yes} / {no}",
     "bot.metrics.total": "合計",
+    "bot.metrics.period": "整段期間",
     "bot.metrics.none": "此期間沒有機器人對話。",
     "bot.metrics.hint": "自助解決率:機器人獨力完成、未轉真人的對話比例。滿意度:機器人獨力完成之對話的評分。",
   },

@@ -85,7 +85,10 @@ export class AssistPanel {
     const target = narrow || !this.sideSlot ? this.strip : this.sideSlot;
     if (this.el.parentNode !== target) {
       this.placing = true;
-      target.append(this.el);
+      // In the sidebar: right under the conversation's facts, above followers and the customer.
+      const facts = target === this.sideSlot ? target.querySelector(":scope > dl") : null;
+      if (facts) facts.after(this.el);
+      else target.append(this.el);
       if (!this.userToggled) this.el.open = !narrow;
       // the toggle event fires asynchronously: stop ignoring it afterwards
       setTimeout(() => (this.placing = false), 0);

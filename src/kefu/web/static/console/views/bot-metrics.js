@@ -81,6 +81,23 @@ export function metricsTable(days, totals = null) {
   );
 }
 
+/** The period at a glance: conversations, containment, handoff rate, bot CSAT. */
+function headline(total) {
+  const figures = [
+    ["conversations", count(total.conversations)],
+    ["containment", percent(total.containment_rate)],
+    ["handoffRate", percent(total.handoff_rate)],
+    ["csat", csat(total)],
+  ];
+  return h(
+    "dl",
+    { class: "bot-headline", "aria-label": t("bot.metrics.period") },
+    figures.map(([key, value]) =>
+      h("div", { class: "card bot-figure" }, h("dt", { text: t(`bot.metrics.${key}`) }), h("dd", { text: value })),
+    ),
+  );
+}
+
 export async function renderBotMetrics(container, ctx) {
   const results = h("div", { class: "bot-metrics-results", "aria-live": "polite" });
   const show = async (dates) => {
@@ -94,8 +111,9 @@ export async function renderBotMetrics(container, ctx) {
     const busy = days.filter((day) => day.conversations || day.answers || day.handed_off);
     mount(
       results,
+      busy.length ? headline(data.total) : null,
       busy.length
-        ? metricsTable(days, data.total)
+        ? metricsTable([...days].reverse(), data.total) // newest day first
         : h("p", { class: "muted", text: t("bot.metrics.none") }),
       h("p", { class: "hint", text: t("bot.metrics.hint") }),
     );
