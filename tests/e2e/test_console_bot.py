@@ -156,7 +156,7 @@ def test_bot_settings_page_at_phone_width(kefu_server: KefuServer, browser: Brow
         assert width <= PHONE["width"], "the page does not scroll sideways"
 
 
-# --- actions ---------------------------------------------------------------------------------------
+# --- actions -------------------------------------------------------------------------------------
 
 
 def test_admin_creates_an_action_and_tests_it(kefu_server: KefuServer, browser: Browser) -> None:
@@ -248,7 +248,7 @@ def test_assist_suggests_an_article_and_inserts_it(
             expect(composer).to_be_focused()
 
 
-# --- the learning loop and the daily figures -------------------------------------------------------
+# --- the learning loop and the daily figures -----------------------------------------------------
 
 
 def test_unanswered_group_becomes_a_qa_pair(kefu_server: KefuServer, browser: Browser) -> None:
@@ -333,7 +333,8 @@ def test_a_supervisor_sees_the_report_but_not_the_settings(
     with agent_page(browser, kefu_server, supervisor) as page:
         link = page.locator('a.nav-link[data-page="bot-learning"]')
         link.click()
-        expect(page.get_by_role("heading", name="Questions the bot could not answer")).to_be_visible()
+        heading = page.get_by_role("heading", name="Questions the bot could not answer")
+        expect(heading).to_be_visible()
         tabs = page.locator(".bot-tabs a")
         expect(tabs).to_have_count(2)
         expect(link).to_have_attribute("aria-current", "page")
