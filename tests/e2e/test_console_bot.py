@@ -229,7 +229,7 @@ def test_assist_suggests_an_article_and_inserts_it(
         )
         with agent_page(browser, kefu_server, "alex@kefu.local") as page:
             question = f"What are your opening hours on Saturday? {tag}"
-            visitor_writes(kefu_server, inbox["public_key"], question)
+            token = visitor_writes(kefu_server, inbox["public_key"], question)
             open_conversation(page, question)
             panel = page.locator("details.assist")
             expect(panel).to_be_visible()
@@ -246,6 +246,26 @@ def test_assist_suggests_an_article_and_inserts_it(
             item.get_by_role("button", name=re.compile("Insert")).click()
             expect(composer).to_have_value(re.compile(r"^Hi!\n.*(9:00|Opening hours)", re.S))
             expect(composer).to_be_focused()
+
+            # The customer writes again: the suggestions follow, canned responses included
+            # (their variables filled as the "/" picker fills them).
+            with api_as(kefu_server, "alex@kefu.local") as alex:
+                alex.post(
+                    "/api/v1/canned-responses",
+                    json={
+                        "shortcut": f"refund{tag}",
+                        "title": f"Refund policy {tag}",
+                        "content": f"Hi {{{{agent.name}}}} here: refunds take 5 days {tag}.",
+                    },
+                ).raise_for_status()
+            second = f"How long does a refund take {tag}?"
+            visitor_writes(kefu_server, inbox["public_key"], second, token)
+            expect(panel.locator(".assist-question")).to_have_text(second)
+            canned = panel.locator(".assist-item[data-kind=canned]", has_text=f"Refund policy {tag}")
+            expect(canned).to_be_visible()
+            composer.fill("")
+            canned.get_by_role("button", name=re.compile("Insert")).click()
+            expect(composer).to_have_value(f"Hi Alex Chen here: refunds take 5 days {tag}.")
 
 
 # --- the learning loop and the daily figures -----------------------------------------------------
