@@ -261,7 +261,9 @@ def test_assist_suggests_an_article_and_inserts_it(
             second = f"How long does a refund take {tag}?"
             visitor_writes(kefu_server, inbox["public_key"], second, token)
             expect(panel.locator(".assist-question")).to_have_text(second)
-            canned = panel.locator(".assist-item[data-kind=canned]", has_text=f"Refund policy {tag}")
+            canned = panel.locator(
+                ".assist-item[data-kind=canned]", has_text=f"Refund policy {tag}"
+            )
             expect(canned).to_be_visible()
             composer.fill("")
             canned.get_by_role("button", name=re.compile("Insert")).click()
