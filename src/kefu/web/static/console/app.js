@@ -62,14 +62,6 @@ const PAGES = {
   },
   rules: { render: (el) => renderRules(el, ctx), allowed: isAdmin },
   tags: { render: (el) => renderTags(el), allowed: isAdmin },
-  canned: { render: (el, arg) => renderCanned(el, ctx, Number(arg) || null), allowed: everyone },
-  profile: { render: (el) => renderProfile(el, ctx), allowed: everyone },
-  "notification-settings": {
-    render: (el) => renderNotificationSettings(el, ctx),
-    allowed: everyone,
-    nav: "profile",
-  },
-  search: { render: (el) => renderSearch(el, ctx), allowed: everyone },
   // The FAQ bot (views/bot-*.js): settings and actions for admins, its report for leads.
   bot: { render: (el, arg) => renderBotSettings(el, ctx, Number(arg) || null), allowed: isAdmin },
   "bot-actions": {
@@ -91,6 +83,14 @@ const PAGES = {
       return botNav();
     },
   },
+  canned: { render: (el, arg) => renderCanned(el, ctx, Number(arg) || null), allowed: everyone },
+  profile: { render: (el) => renderProfile(el, ctx), allowed: everyone },
+  "notification-settings": {
+    render: (el) => renderNotificationSettings(el, ctx),
+    allowed: everyone,
+    nav: "profile",
+  },
+  search: { render: (el) => renderSearch(el, ctx), allowed: everyone },
 };
 
 let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
