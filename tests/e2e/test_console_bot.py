@@ -299,6 +299,10 @@ def test_unanswered_group_becomes_a_qa_pair(kefu_server: KefuServer, browser: Br
             page.locator('a[data-page="bot"]').click()
             page.locator(".bot-tabs").get_by_role("link", name="未能回答的問題").click()
             expect(page.get_by_role("heading", name="機器人未能回答的問題")).to_be_visible()
+            range_form = page.locator("form.bot-range")
+            range_form.get_by_label("收件匣").select_option(label=inbox["name"])
+            range_form.get_by_role("button", name="顯示").click()
+            expect(page.locator(".bot-group")).to_have_count(1)  # this inbox's only group
             group = page.locator(".bot-group", has_text=tag).first
             expect(group).to_be_visible()
             example = group.locator(".bot-examples a").first

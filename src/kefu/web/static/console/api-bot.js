@@ -21,8 +21,9 @@ function midnight(isoDate, days = 0) {
 }
 
 /** The unanswered report's window: instants from the first day's start to the last day's end. */
-function instants({ from = "", to = "" } = {}) {
+function instants({ from = "", to = "", inboxId = "" } = {}) {
   const q = new URLSearchParams();
+  if (inboxId) q.set("inbox_id", inboxId);
   if (from) q.set("since", midnight(from));
   if (to) q.set("until", midnight(to, 1));
   return q;
@@ -39,8 +40,9 @@ export const botApi = {
   assist: (conversationId) =>
     request("GET", `/api/v1/conversations/${enc(conversationId)}/assist`),
   unanswered: (dates) => request("GET", `/api/v1/bot/unanswered?${instants(dates)}`),
-  metrics: ({ from = "", to = "" } = {}) => {
+  metrics: ({ from = "", to = "", inboxId = "" } = {}) => {
     const q = new URLSearchParams({ tz: timeZone() });
+    if (inboxId) q.set("inbox_id", inboxId);
     if (from) q.set("since", from);
     if (to) q.set("until", to);
     return request("GET", `/api/v1/bot/metrics?${q}`);

@@ -48,7 +48,8 @@ export class AssistPanel {
     this.token = 0;
     this.data = null;
     this.language = null;
-    this.userToggled = false;
+    this.userToggled = false; // the agent opened or closed it: moving it keeps their choice
+    this.autoOpen = true; // what placing it last set
     this.summary = h("summary", { class: "assist-summary" });
     this.body = h("div", { class: "assist-body" });
     this.el = h(
@@ -57,8 +58,7 @@ export class AssistPanel {
         class: "assist",
         open: true,
         ontoggle: () => {
-          if (this.placing) return;
-          this.userToggled = true;
+          if (this.el.open !== this.autoOpen) this.userToggled = true;
         },
       },
       this.summary,
@@ -84,14 +84,11 @@ export class AssistPanel {
     const narrow = this.media.matches;
     const target = narrow || !this.sideSlot ? this.strip : this.sideSlot;
     if (this.el.parentNode !== target) {
-      this.placing = true;
       // In the sidebar: right under the conversation's facts, above followers and the customer.
       const facts = target === this.sideSlot ? target.querySelector(":scope > dl") : null;
       if (facts) facts.after(this.el);
       else target.append(this.el);
-      if (!this.userToggled) this.el.open = !narrow;
-      // the toggle event fires asynchronously: stop ignoring it afterwards
-      setTimeout(() => (this.placing = false), 0);
+      if (!this.userToggled) this.el.open = this.autoOpen = !narrow;
     }
     this.strip.hidden = !this.conv || target !== this.strip;
   }

@@ -17,8 +17,8 @@ const isoDate = (date) => {
   return local.toISOString().slice(0, 10);
 };
 
-/** From / To date inputs (the last 30 days by default) and a Show button. */
-export function dateRange(onChange, { from = null, to = null } = {}) {
+/** From / To date inputs (the last 30 days by default), an inbox filter and a Show button. */
+export function dateRange(ctx, onChange, { from = null, to = null } = {}) {
   const today = new Date();
   const fromInput = h("input", {
     type: "date",
@@ -27,7 +27,12 @@ export function dateRange(onChange, { from = null, to = null } = {}) {
     value: from || isoDate(new Date(today.getTime() - 29 * DAY_MS)),
   });
   const toInput = h("input", { type: "date", name: "to", required: true, value: to || isoDate(today) });
-  const value = () => ({ from: fromInput.value, to: toInput.value });
+  const inbox = selectOf(
+    [["", t("queue.allInboxes")], ...ctx.inboxes.map((i) => [String(i.id), i.name])],
+    "",
+    { name: "inbox_id" },
+  );
+  const value = () => ({ from: fromInput.value, to: toInput.value, inboxId: inbox.value });
   const el = h(
     "form",
     {
@@ -40,6 +45,7 @@ export function dateRange(onChange, { from = null, to = null } = {}) {
     },
     labelled(t("bot.range.from"), fromInput),
     labelled(t("bot.range.to"), toInput),
+    labelled(t("conv.inbox"), inbox),
     h("button", { type: "submit", class: "btn btn-ghost", text: t("bot.range.show") }),
   );
   return { el, value };
@@ -82,7 +88,7 @@ export async function renderBotLearning(container, ctx) {
         : h("p", { class: "muted bot-groups-empty", text: t("bot.learning.none") }),
     );
   };
-  const range = dateRange(show);
+  const range = dateRange(ctx, show);
   mount(
     container,
     botTabs(ctx, "bot-learning"),

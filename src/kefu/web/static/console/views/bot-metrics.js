@@ -118,7 +118,7 @@ export async function renderBotMetrics(container, ctx) {
       h("p", { class: "hint", text: t("bot.metrics.hint") }),
     );
   };
-  const range = dateRange(show);
+  const range = dateRange(ctx, show);
   mount(
     container,
     botTabs(ctx, "bot-metrics"),
