@@ -49,7 +49,8 @@ export class Thread {
     this.el = h("div", { class: "thread-wrap" });
     this.followUp = new FollowUp(ctx); // schedule, export, rating (views/followup.js)
     this.customer = new CustomerPanel(ctx); // suggestions, every channel (views/customer-panel.js)
-    this.assist = new AssistPanel(ctx, this.composer, () => ({ conv: this.conv, me: ctx.me })); // views/assist.js
+    // Suggested articles and canned responses for the customer's last message (views/assist.js)
+    this.assist = new AssistPanel(ctx, this.composer, () => ({ conv: this.conv, me: ctx.me }));
     this.breached = new Map(); // SLA kind -> due time (ms) reported breached, open conversation
     // Channel inboxes (channels.js): the reply window / templates, and messages a retry changed.
     this.window = new ReplyWindow({
