@@ -9,8 +9,8 @@ import { SURVEYS_CATALOG } from "./i18n-surveys.js";
 import { WORKFLOW_CATALOG } from "./i18n-workflow.js";
 import { SEARCH_CATALOG } from "./i18n-search.js";
 import { CHANNELS_CATALOG } from "./i18n-channels.js";
-import { BOT_CATALOG } from "./i18n-bot.js";
 import { REACH_CATALOG } from "./i18n-reach.js";
+import { BOT_CATALOG } from "./i18n-bot.js";
 
 const CATALOG = {
   en: {
@@ -293,8 +293,8 @@ for (const [lang, entries] of Object.entries(ATTACHMENTS_CATALOG)) Object.assign
 for (const [lang, entries] of Object.entries(WORKFLOW_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(SEARCH_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(CHANNELS_CATALOG)) Object.assign(CATALOG[lang], entries);
-for (const [lang, entries] of Object.entries(BOT_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(REACH_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(BOT_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],
