@@ -17,6 +17,7 @@ from kefu import __version__
 from kefu.attachments import views as attachment_views
 from kefu.attributes import views as attribute_views
 from kefu.audit import views as audit_views
+from kefu.bot import action_views, report_views
 from kefu.bot import views as bot_views
 from kefu.canned import views as canned_views
 from kefu.channels import reach_views
@@ -156,6 +157,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhook_views,
         telegram_views,
         bot_views,
+        action_views,
+        report_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

@@ -88,6 +88,9 @@ class Runtime:
         await self.broker.start(self.hub.dispatch, self.hub.resync_all)
         if self.settings.worker:
             self.worker.start()
+            # Load the segmenter's dictionary and build the KB index now, not on the first
+            # customer's question (about a second of CPU, in a thread).
+            self.bot.warm_up()
 
     async def stop(self) -> None:
         await self.worker.stop()

@@ -344,7 +344,7 @@ def test_unanswered_group_becomes_a_qa_pair(kefu_server: KefuServer, browser: Br
             expect(total.locator("th")).to_have_text("合計")
             handed = int(total.locator("td[data-col=handoffs]").inner_text())
             assert handed >= 1
-            expect(total.locator("td[data-col=byReason]")).to_contain_text("沒有把握")
+            expect(total.locator("td[data-col=byReason]")).to_contain_text("無把握的答案")
 
 
 def test_a_supervisor_sees_the_report_but_not_the_settings(

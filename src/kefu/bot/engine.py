@@ -404,16 +404,11 @@ def finish_action(turn: TurnInput, plan: Plan, *, ok: bool, text: str | None) ->
     return plan
 
 
-def finish_generative(
-    turn: TurnInput, question: str, text: str | None, cited: list[Source]
-) -> Plan:
-    """A drafted answer grounded in the articles it cites, or (None) a handoff."""
-    if not text:
-        return plan_handoff(turn, "low_confidence")
+def finish_generative(turn: TurnInput, question: str, text: str, cited: list[Source]) -> Plan:
+    """A drafted answer (its text already carries the numbered links of the articles it cites:
+    kefu.bot.generative) with the feedback buttons."""
     state = _base_state(turn)
     state["answer_turn"] = True
-    links = "\n".join(f"{s.title}: {s.url}" for s in cited if s.url)
-    body = f"{text}\n\n{links}" if links else text
     plan = Plan(
         outcome="answered",
         question=question[: intents.MATCH_CHARS],
@@ -421,6 +416,6 @@ def finish_generative(
         source_kind="generative",
         source_id=cited[0].ref_id if cited else None,
     )
-    plan.replies.append((body, feedback_buttons(turn.locale)))
+    plan.replies.append((text, feedback_buttons(turn.locale)))
     _welcome(turn, plan, with_menu=False)
     return plan

@@ -63,6 +63,7 @@ class BotRunner:
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopped = False
+        self._warming: asyncio.Task[None] | None = None
         self.turns = 0  # turns this node wrote (tests, benchmarks)
 
     def kick(self, conversation_ids: set[int]) -> None:
@@ -92,6 +93,16 @@ class BotRunner:
             if not self._tasks:
                 self._idle.set()
 
+    def warm_up(self) -> None:
+        async def build() -> None:
+            try:
+                await self.kb_index.current()
+            except Exception:
+                log.exception("building the knowledge-base index failed; the first turn retries")
+
+        if not self._stopped:
+            self._warming = asyncio.get_running_loop().create_task(build())
+
     async def settle(self) -> None:
         """Wait until every kick so far has been handled (tests, benchmarks)."""
         while self._tasks:
@@ -99,7 +110,7 @@ class BotRunner:
 
     async def stop(self) -> None:
         self._stopped = True
-        for task in list(self._tasks.values()):
+        for task in [*self._tasks.values(), *([self._warming] if self._warming else [])]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -123,18 +134,15 @@ class BotRunner:
             ).all()
             if not rows:
                 return
-            latest = dict(
-                (
-                    await session.execute(
-                        select(Message.conversation_id, func.max(Message.seq))
-                        .where(
-                            Message.conversation_id.in_([r.id for r in rows]),
-                            Message.kind == "incoming",
-                        )
-                        .group_by(Message.conversation_id)
-                    )
-                ).tuples()
+            grouped = await session.execute(
+                select(Message.conversation_id, func.max(Message.seq))
+                .where(
+                    Message.conversation_id.in_([r.id for r in rows]),
+                    Message.kind == "incoming",
+                )
+                .group_by(Message.conversation_id)
             )
+            latest = {int(cid): int(seq) for cid, seq in grouped.all()}
         for row in rows:
             behind = latest.get(row.id, 0) > int((row.bot_state or {}).get("seq", 0))
             if behind and row.id not in self._tasks:
@@ -257,13 +265,17 @@ class BotRunner:
             source = await self._load(best)
             if source is not None:
                 return engine.plan_answer(turn, source, query)
-        if turn.settings.generative.enabled and turn.state.get("welcomed"):
-            return await self._generate(turn, inbox, query, matches)
+        if turn.settings.generative.enabled:
+            drafted = await self._generate(turn, inbox, query, matches)
+            if drafted is not None:
+                return drafted
         return engine.plan_unanswered(turn, query)
 
     async def _generate(
         self, turn: TurnInput, inbox: Inbox, question: str, matches: list[Match]
-    ) -> Plan:
+    ) -> Plan | None:
+        """A drafted answer grounded in the best-matching articles; None when there are none
+        or the model declines (the caller then does what it does without generation)."""
         ids: list[int] = []
         for m in matches:
             if m.document.kind == "article" and m.document.ref_id not in ids:
@@ -271,7 +283,7 @@ class BotRunner:
         call = GenerativeCall(question, tuple(ids[:3]))
         sources = [s for s in [await self._article(i, turn.locale) for i in call.article_ids] if s]
         if not sources:
-            return engine.plan_handoff(turn, "low_confidence")
+            return None
         api_key = _open(self.box, (inbox.settings or {}).get(SECRETS_KEY))
         try:
             answer = await generative.draft_answer(
@@ -289,7 +301,7 @@ class BotRunner:
             log.exception("generative answer failed")
             answer = None
         if answer is None:
-            return engine.finish_generative(turn, question, None, [])
+            return None
         cited = [s for s in sources if s.ref_id in answer.cited_article_ids]
         return engine.finish_generative(turn, question, answer.text, cited)
 
@@ -307,7 +319,7 @@ class BotRunner:
                 self.http,
                 action,
                 plan.io.value,
-                secret=_open(self.box, action.secret),
+                secret=http_actions.open_action_secret(self.box, action),
                 locale=turn.locale,
                 allow_private_urls=self.settings.channel_allow_private_urls,
             )
@@ -384,12 +396,17 @@ class BotRunner:
 
 def _locale(texts: list[str], state: dict[str, Any], inbox_locale: str) -> str:
     """The customer's language: from their latest words that show one, else what the bot used
-    before, else the inbox's."""
+    before, else the inbox's. An order number or an email address answering the bot's question
+    shows no language: the conversation's stays."""
+    remembered = state.get("locale")
+    if remembered in ("zh-TW", "en") and (state.get("awaiting") or state.get("collect")):
+        return str(remembered)
     for text in reversed(texts):
+        if text.startswith(("bot:", "menu:")):
+            continue  # a button's value (Telegram, LINE): no language of its own
         if found := guess_locale(text):
             return found
-    remembered = state.get("locale")
-    return remembered if remembered in ("zh-TW", "en") else inbox_locale
+    return str(remembered) if remembered in ("zh-TW", "en") else inbox_locale
 
 
 def _open(box: SecretBox, sealed: object) -> str | None:

@@ -125,7 +125,7 @@ function groupCard(group, loadArticles) {
       ? h(
           "p",
           { class: "muted bot-group-reasons" },
-          reasons.map(([reason, n]) => `${reasonLabel(reason)} ${n}`).join(" · "),
+          reasons.map(([reason, n]) => `${reasonLabel(reason)}: ${n}`).join(" · "),
         )
       : null,
     examples.length

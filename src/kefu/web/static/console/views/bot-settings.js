@@ -308,7 +308,7 @@ function botForm(container, ctx, inbox, settings, actions) {
       menu.el,
     ),
     section(
-      t("bot.handoff"),
+      t("bot.handoffSection"),
       "bot-handoff",
       labelled(t("bot.keywords"), keywords, t("bot.keywordsHint")),
     ),

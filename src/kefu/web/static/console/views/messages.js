@@ -84,6 +84,12 @@ export function activityText(activity) {
     case "merge_resolved":
     case "contact_merged":
       return contactActivityText(activity);
+    case "bot_handoff": {
+      const reason = t(`bot.reason.${activity.reason}`);
+      return activity.summary
+        ? t("bot.handoff", { reason, summary: activity.summary })
+        : t("bot.handoffPlain", { reason });
+    }
     default:
       return surveyActivityText(activity) || t("activity.unknown");
   }
@@ -108,13 +114,15 @@ export function messageView(message, { conversation, pendingState = null }) {
       activity.note ? h("q", { class: "activity-note", text: activity.note }) : null,
     );
   }
-  const automatic = message.sender && message.sender.type === "system";
+  const senderType = message.sender ? message.sender.type : null;
+  const automatic = senderType === "system" || senderType === "bot";
   const meta = [];
   if (message.kind === "incoming") {
     meta.push(h("span", { class: "msg-author", text: contactName(conversation.contact) }));
   } else {
     if (message.kind === "note") meta.push(h("span", { class: "note-label", text: t("conv.note") }));
-    if (automatic) meta.push(h("span", { class: "msg-author auto-label", text: t("conv.autoReply") }));
+    if (senderType === "bot") meta.push(h("span", { class: "msg-author bot-label", text: t("bot.label") }));
+    else if (automatic) meta.push(h("span", { class: "msg-author auto-label", text: t("conv.autoReply") }));
     else meta.push(h("span", { class: "msg-author", text: message.sender ? message.sender.name : "" }));
   }
   if (time) meta.push(time);
@@ -150,7 +158,8 @@ export function messageView(message, { conversation, pendingState = null }) {
       class:
         `msg msg-${message.kind}` +
         (pendingState ? " is-pending" : "") +
-        (automatic ? " msg-system" : ""),
+        (automatic ? " msg-system" : "") +
+        (senderType === "bot" ? " msg-bot" : ""),
       "data-seq": message.seq ? String(message.seq) : null,
       "data-id": message.id ? String(message.id) : null,
     },
