@@ -12,6 +12,10 @@ import { renderAttributes } from "./views/attributes.js";
 import { renderContacts } from "./views/contacts.js";
 import { Collision } from "./views/collision.js";
 import { renderAttachmentSettings } from "./views/attachment-settings.js";
+import { renderBotActions } from "./views/bot-actions.js";
+import { renderBotLearning } from "./views/bot-learning.js";
+import { renderBotMetrics } from "./views/bot-metrics.js";
+import { renderBotSettings } from "./views/bot-settings.js";
 import { renderCanned } from "./views/canned.js";
 import { renderInboxes } from "./views/inboxes.js";
 import { ConversationList } from "./views/list.js";
@@ -36,6 +40,7 @@ const root = document.getElementById("app");
 const isAdmin = () => !!ctx.me && ctx.me.role === "admin";
 const isLead = () => !!ctx.me && (ctx.me.role === "admin" || ctx.me.role === "supervisor");
 const everyone = () => !!ctx.me;
+const botNav = () => (isAdmin() ? "bot" : "bot-learning"); // the bot's one nav entry, by role
 
 // Pages other than the conversations: who may open them, and which nav entry they belong to.
 const PAGES = {
@@ -57,6 +62,27 @@ const PAGES = {
   },
   rules: { render: (el) => renderRules(el, ctx), allowed: isAdmin },
   tags: { render: (el) => renderTags(el), allowed: isAdmin },
+  // The FAQ bot (views/bot-*.js): settings and actions for admins, its report for leads.
+  bot: { render: (el, arg) => renderBotSettings(el, ctx, Number(arg) || null), allowed: isAdmin },
+  "bot-actions": {
+    render: (el, arg) => renderBotActions(el, ctx, arg === "new" ? "new" : Number(arg) || null),
+    allowed: isAdmin,
+    nav: "bot",
+  },
+  "bot-learning": {
+    render: (el) => renderBotLearning(el, ctx),
+    allowed: isLead,
+    get nav() {
+      return botNav();
+    },
+  },
+  "bot-metrics": {
+    render: (el) => renderBotMetrics(el, ctx),
+    allowed: isLead,
+    get nav() {
+      return botNav();
+    },
+  },
   canned: { render: (el, arg) => renderCanned(el, ctx, Number(arg) || null), allowed: everyone },
   profile: { render: (el) => renderProfile(el, ctx), allowed: everyone },
   "notification-settings": {
@@ -231,6 +257,7 @@ function renderShell() {
       isAdmin() ? navLink("rules", t("nav.rules"), "rules") : null,
       isAdmin() ? navLink("attributes", t("nav.attributes"), "attributes") : null,
       isAdmin() ? navLink("tags", t("nav.tags"), "tag") : null,
+      isLead() ? navLink(botNav(), t("nav.bot"), "bot") : null,
       navLink("canned", t("nav.canned"), "canned"),
       navLink("profile", t("nav.profile"), "user"),
     ),

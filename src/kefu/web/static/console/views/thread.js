@@ -5,6 +5,7 @@ import { api, request } from "../api.js";
 import { contactName, errorText, guard, h, mount, toast, uuid } from "../dom.js";
 import { t } from "../i18n.js";
 import { coalesce } from "../live.js";
+import { AssistPanel } from "./assist.js";
 import { AttachmentTray } from "./attachments.js";
 import { Composer } from "./composer.js";
 import { cannedPicker } from "./canned-picker.js";
@@ -48,6 +49,8 @@ export class Thread {
     this.el = h("div", { class: "thread-wrap" });
     this.followUp = new FollowUp(ctx); // schedule, export, rating (views/followup.js)
     this.customer = new CustomerPanel(ctx); // suggestions, every channel (views/customer-panel.js)
+    // Suggested articles and canned responses for the customer's last message (views/assist.js)
+    this.assist = new AssistPanel(ctx, this.composer, () => ({ conv: this.conv, me: ctx.me }));
     this.breached = new Map(); // SLA kind -> due time (ms) reported breached, open conversation
     // Channel inboxes (channels.js): the reply window / templates, and messages a retry changed.
     this.window = new ReplyWindow({
@@ -82,6 +85,7 @@ export class Thread {
     this.conv = null;
     this.followUp.show(null);
     this.customer.show(null);
+    this.assist.show(null);
     this.window.clear();
     this.breached = new Map();
     this.messages.clear();
@@ -148,6 +152,7 @@ export class Thread {
         this.typingLine,
         this.followUp.strip,
         this.window.el,
+        this.assist.strip,
         this.composer.view(),
       ),
       this.side,
@@ -182,7 +187,7 @@ export class Thread {
       ),
     );
     const details = this.followUp.inDetails(detailsView(this.ctx, conv), conv);
-    mount(this.side, this.customer.inDetails(details, conv));
+    mount(this.side, this.customer.inDetails(this.assist.inDetails(details, conv), conv));
     this.renderSla();
   }
 
