@@ -96,7 +96,12 @@ class BotRunner:
     def warm_up(self) -> None:
         async def build() -> None:
             try:
-                await self.kb_index.current()
+                # Only where a bot answers: jieba's dictionary costs ~60 MB and a second of CPU,
+                # which nodes of a workspace without the bot never need to pay.
+                async with self.db.read() as session:
+                    inboxes = list(await session.scalars(select(Inbox)))
+                if any(bot_settings(inbox).enabled for inbox in inboxes):
+                    await self.kb_index.current()
             except Exception:
                 log.exception("building the knowledge-base index failed; the first turn retries")
 
