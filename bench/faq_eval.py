@@ -1,7 +1,7 @@
 """The FAQ bot's answer selection, scored on a labelled question set. Run from the repository
 root:
 
-    PYTHONPATH=src .venv/bin/python -m bench.faq_eval [--misses]
+    PYTHONPATH=src .venv/bin/python -m bench.faq_eval [--misses] [--without typos|bigrams|synonyms]
 
 The knowledge base is the demo content the repository ships (kefu/kb/demo/kb.json), indexed by
 the bot's own `KbIndex`; the questions are bench/faq_eval_set.json (zh-TW and en: paraphrases,
@@ -29,11 +29,12 @@ import argparse
 import json
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from kefu.kb import retrieval
 from kefu.kb.demo_content import DemoContent, demo_documents, load_demo_content
-from kefu.kb.retrieval import DEFAULT_THRESHOLD, KbIndex, Match, guess_locale
+from kefu.kb.retrieval import DEFAULT_THRESHOLD, Document, KbIndex, Match, guess_locale
 
 EVAL_SET = Path(__file__).with_name("faq_eval_set.json")
 KINDS = frozenset({"article", "qa"})
@@ -109,11 +110,12 @@ def run(index: KbIndex, ids: dict[str, frozenset[str]], questions: list[Question
 @dataclass(frozen=True, slots=True)
 class Figures:
     questions: int
-    precision: float
+    # None where the subset has no question of the kind the figure is about
+    precision: float | None
     wrong_rate: float
-    handoff_rate: float
-    coverage: float
-    recall: float
+    handoff_rate: float | None
+    coverage: float | None
+    recall: float | None
 
 
 def figures(outcomes: list[Outcome], threshold: float) -> Figures:
@@ -124,21 +126,21 @@ def figures(outcomes: list[Outcome], threshold: float) -> Figures:
     oos_answered = [o for o in oos if o.top and o.confidence >= threshold]
     wrong = len(answered) - len(correct) + len(oos_answered)
 
-    def ratio(a: int, b: int) -> float:
-        return a / b if b else 0.0
+    def ratio(a: int, b: int) -> float | None:
+        return a / b if b else None
 
     return Figures(
         questions=len(outcomes),
         precision=ratio(len(correct), len(answered)),
-        wrong_rate=ratio(wrong, len(outcomes)),
+        wrong_rate=wrong / len(outcomes) if outcomes else 0.0,
         handoff_rate=ratio(len(oos) - len(oos_answered), len(oos)),
         coverage=ratio(len(answered), len(answerable)),
         recall=ratio(len(correct), len(answerable)),
     )
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:5.1f}%"
+def _pct(x: float | None) -> str:
+    return "    - " if x is None else f"{100 * x:5.1f}%"
 
 
 def print_curve(title: str, outcomes: list[Outcome]) -> None:
@@ -171,6 +173,13 @@ def print_at_default(outcomes: list[Outcome]) -> None:
             f"  {name:22} {f.questions:5}       {_pct(f.precision)}       {_pct(f.wrong_rate)}"
             f"          {_pct(f.handoff_rate)}      {_pct(f.coverage)}"
         )
+    for tag in sorted({o.question.tag for o in outcomes}):
+        subset = [o for o in outcomes if o.question.tag == tag]
+        f = figures(subset, DEFAULT_THRESHOLD)
+        print(
+            f"  {'tag ' + tag:22} {f.questions:5}       {_pct(f.precision)}       "
+            f"{_pct(f.wrong_rate)}          {_pct(f.handoff_rate)}      {_pct(f.coverage)}"
+        )
     top1 = [o for o in outcomes if o.question.expect is not None]
     right = sum(o.correct for o in top1)
     print(f"  top-1 right regardless of threshold: {right}/{len(top1)} ({_pct(right / len(top1))})")
@@ -186,7 +195,10 @@ def suggest(outcomes: list[Outcome], max_wrong: float = 0.05) -> float | None:
 
 
 def print_misses(outcomes: list[Outcome]) -> None:
-    print(f"\nMistakes at {DEFAULT_THRESHOLD} (wrong answers, then missed answers):")
+    """The tuning split's mistakes only: looking at the held-out questions' would make them
+    tuning questions too."""
+    outcomes = [o for o in outcomes if not o.question.held_out]
+    print(f"\nTuning split's mistakes at {DEFAULT_THRESHOLD} (wrong answers, then missed):")
     for o in outcomes:
         answered = o.top is not None and o.confidence >= DEFAULT_THRESHOLD
         got = o.top.document.key if o.top else "-"
@@ -201,18 +213,55 @@ def print_misses(outcomes: list[Outcome]) -> None:
             print(f"  MISSED {o.confidence:.3f} {o.question.text!r} -> {got} ({ok} top)")
 
 
+# What --without turns off (an ablation: how much each fallback is worth on this set).
+ABLATIONS = {
+    "typos": {"_TYPO_DISCOUNT": 0.0},
+    "bigrams": {"_BIGRAM_WEIGHT": 0.0, "_SPLIT_DISCOUNT": 0.0},
+    "synonyms": {"_SYNONYM_FACTOR": 0.0},
+}
+
+
+def scale_timing(docs: list[Document], copies: int) -> tuple[int, float, float]:
+    """(documents, build seconds, mean ms per query) for the demo documents repeated
+    `copies` times (distinct keys and ids): search cost at a larger knowledge base's size."""
+    many = [
+        replace(d, key=f"{d.key}#{c}", ref_id=d.ref_id + 1000 * c)
+        for c in range(copies)
+        for d in docs
+    ]
+    started = time.perf_counter()
+    index = KbIndex.build(many)
+    build = time.perf_counter() - started
+    queries = [q.text for q in load_questions()]
+    started = time.perf_counter()
+    for q in queries:
+        index.search(q, locale=guess_locale(q, "zh-TW"), kinds=KINDS)
+    return len(many), build, 1000 * (time.perf_counter() - started) / len(queries)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--misses", action="store_true", help="list the mistakes")
+    parser.add_argument("--misses", action="store_true", help="list the tuning split's mistakes")
+    parser.add_argument(
+        "--without",
+        action="append",
+        choices=sorted(ABLATIONS),
+        default=[],
+        help="turn a fallback off (ablation; repeatable)",
+    )
     args = parser.parse_args()
+    for name in args.without:
+        for attr, value in ABLATIONS[name].items():
+            setattr(retrieval, attr, value)
+        print(f"Without {name}")
 
     content = load_demo_content()
-    started = time.perf_counter()
     docs = demo_documents(content)
+    KbIndex.build(docs[:1]).search("warm up 暖身")  # jieba's dictionary loads on first use
+    started = time.perf_counter()
     index = KbIndex.build(docs)
     build_ms = 1000 * (time.perf_counter() - started)
     questions = load_questions()
-    index.search("warm up 暖身")  # jieba's dictionary loads on first use
     outcomes = run(index, answer_ids(content), questions)
 
     n_zh = sum(q.locale == "zh-TW" for q in questions)
@@ -239,6 +288,11 @@ def main() -> None:
     print(
         f"\nTime per query: mean {statistics.fmean(times):.2f} ms, p95 {p95:.2f} ms, "
         f"max {times[-1]:.2f} ms; a 100 KB message: {huge_ms:.2f} ms"
+    )
+    n, build, per_query = scale_timing(docs, 4)
+    print(
+        f"At {n} documents (the demo content 4 times): index built in {build:.2f} s, "
+        f"{per_query:.2f} ms per query"
     )
     if args.misses:
         print_misses(outcomes)

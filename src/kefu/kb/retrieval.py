@@ -1,23 +1,28 @@
 """Ranking knowledge-base documents (articles, Q&A pairs, bot-action triggers) for a question,
 in Chinese and English: the help centre's search, the widget's search box, agent assist and the
-FAQ bot all ask `KbIndex.search`.
+FAQ bot all ask `KbIndex.search`. docs/faq-eval.md explains the design and its measured
+quality (bench/faq_eval.py).
 
-How (docs/faq-eval.md has the details and the measured quality, bench/faq_eval.py):
 - Text is folded first (kefu.search.folding: Traditional = Simplified, width, case), so 帳號 and
-  账号 are one word. Chinese runs are segmented by jieba; each run also gives its character
-  bigrams, indexed as separate terms with a lower weight, so that a word jieba splits
-  differently in the question and in the article still meets. English words are stemmed
-  (Snowball: refunds = refund). Stop words of both languages are dropped on both sides.
-- BM25 over the document's terms; an article's title counts twice. Plain Python: the corpus is
-  hundreds to a few thousand documents and an inverted index answers in a few milliseconds;
-  bm25s would bring numpy and scipy for no gain at this size.
-- An English query word the index does not know is matched to the indexed words at edit
-  distance 1 (a typo), at a discount.
-- `Match.confidence` (0..1, comparable across queries: the bot compares it with one threshold)
-  is the idf-weighted share of the question the document covers, times a factor for the margin
-  over the best document that is a different answer. A word the index has never seen weighs as
-  much as the rarest word, so a question about something the knowledge base does not cover
-  ("what's the weather in Taipei?") scores low even when a common word matches.
+  账号 are one word. Chinese is segmented by jieba (kefu.search.segmenter, shared with message
+  search, so its dictionary is left alone): pieces that spell a Taiwanese shop word jieba's
+  dictionary lacks (超商, 免運, 宅配, 登入...) are joined again, a long word also gives the words
+  inside it (營業時間: 營業, 時間), and each stretch of Chinese also gives its character bigrams,
+  a lower-weighted fallback when the question and the article split a phrase differently.
+  English is stemmed (Snowball: refunds = refund). Stop words of both languages are dropped on
+  both sides, so they neither match nor dilute.
+- BM25 over the document's terms; an article's title counts three times. Plain Python: the
+  corpus is hundreds to a few thousand documents and an inverted index answers in about a
+  millisecond; bm25s would bring numpy and scipy for no gain at this size.
+- A query word the index lacks is looked for, at a discount: as a typo (English: the indexed
+  words at edit distance 1, found through a deletion index), in pieces (Chinese: its bigrams
+  and characters), and through a small bilingual synonym list (店 = 門市 = store = shop).
+- `Match.confidence` (0..1, comparable across questions: the bot compares it with one
+  threshold) is the idf-weighted share of the question the document covers, times a factor for
+  its margin over the best document that gives a different answer (a Q&A pair and its linked
+  article are one answer; so are an article's two languages). A word the index has never seen
+  weighs as much as the rarest word, so a question about something the knowledge base does not
+  cover ("what's the weather in Taipei?") scores low even when a common word matches.
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ from kefu.search.segmenter import cut
 
 DocumentKind = Literal["article", "qa", "action"]
 
-# The bot's default confidence threshold, chosen from bench/faq_eval.py's curve (the lowest
-# threshold at which the demo set's wrong-answer rate stays at or under 5%): docs/faq-eval.md.
+# The bot's default confidence threshold, chosen from bench/faq_eval.py's curve: the lowest
+# threshold at which wrong answers stay at or under 5% of all questions (a wrong answer is
+# worse than a handoff); docs/faq-eval.md has the curve and the figures.
 DEFAULT_THRESHOLD: float = 0.3
 
 MAX_QUERY_CHARS = 500  # a 100 KB message is searched by its beginning only
@@ -51,10 +57,9 @@ _CJK_CHAR = re.compile(f"[{_CJK}]")
 
 _BIGRAM = "\u2082"  # marks a CJK bigram term (never a character of folded text's words)
 _TITLE_WEIGHT = 3  # an article's title counts three times
-_BIGRAM_WEIGHT = 0.35  # a bigram's share next to a whole word, in score and coverage
+_BIGRAM_WEIGHT = 0.35  # a bigram's share of the score next to a whole word's
 _TYPO_DISCOUNT = 0.7  # a word matched at edit distance 1 counts this much
 _SPLIT_DISCOUNT = 0.6  # an unknown Chinese word matched by a piece (bigram, character)
-_UNKNOWN_WEIGHT = 1.0  # an unknown query word weighs this much of the rarest word
 _SYNONYM_FACTOR = 0.9  # a synonym match counts this much
 _K1, _B = 1.2, 0.75  # BM25
 _MARGIN_FLOOR = 0.2  # confidence = coverage x (floor + (1 - floor) x margin)
@@ -64,7 +69,7 @@ _EN_STOP_RAW = """a about am an and any anything are as at be been being but by 
     is it its just me much many my myself need of on or our ours please she should so some such
     than thank thanks that the their them then there these they this those to too us very want
     was we were what when where which who whom why will with would you your yours ok okay im
-    dont cant wont ive id s t m d ll re ve"""  # the last ones are pieces of don't, I'm, we've
+    dont cant wont ive id s t m d ll re ve here"""  # the last ones are pieces of don't, I'm, we've
 _EN_STOP = frozenset(_EN_STOP_RAW.split())
 _ZH_STOP_RAW = """的 了 嗎 吗 呢 吧 啊 呀 喔 哦 欸 耶 嘛 啦 囉 唷 哈 呵 請問 请问 請 请 問 想問
     想請問 你們 你们 你 您 我 我們 我们 他 她 它 是 在 有 和 跟 與 与 及 或 要 想 會 会 能 可以
@@ -98,27 +103,28 @@ def _is_latin_word(term: str) -> bool:
 _ZH_WORDS_RAW = """超商 超取 免運 宅配 登入 統一編號 床包 連假 包郵 折扣碼
     優惠碼 烘衣機 載具 個資 鑑賞期 客製化 禮物卡 愛心碼 單號 商品 退貨
     換貨 門市 分店 實體店 訂單 統編 街口 點數 刷卡 分期 幾期 運費 付現
-    到貨 取貨 加購 客服 真人 寄回"""
+    到貨 取貨 加購 客服 真人 寄回 抵用券"""
 _ZH_WORDS = frozenset(fold(w) for w in _ZH_WORDS_RAW.split())
 _MAX_MERGE = 4  # pieces
 
 # Words customers and articles use for the same thing (folded; English stemmed at import):
 # a query word also matches its synonyms, at a small discount.
-_SYNONYM_GROUPS = """門市 店 門店 實體店 店面 分店 | 開門 營業 開 |
-    幾點 時間 | 包郵 免運 | 運費 郵費 | 超取 超商 | 刷卡 信用卡 |
-    積分 點數 紅利 | 加入 註冊 | 登入 登錄 登陸 |
-    壞 壞掉 故障 損壞 破 破損 瑕疵 | 修 維修 修理 | 退錢 退款 退費 |
-    優惠券 折價券 抵用券 折扣碼 優惠碼 | 統編 統一編號 | 電話 打電話 |
-    信箱 電子郵件 email | 碗 盤子 杯子 餐具 陶瓷 | 床單 床包 寢具 |
-    烘衣機 烘乾 烘 | 寄出 出貨 發貨 | 宅配 送貨 配送 寄送 | 刮痕 刮傷 |
-    連假 假期 假日 | 收據 發票 | 個資 個人資料 | 桌子 桌 餐桌 |
-    沙發 sofa | 帳號 帳戶 | 貨到付款 付現 到貨付款 | 東西 商品 |
-    store shop outlet branch | parcel package | cost fee price charge | broken damaged cracked
-    faulty defective | register signup enrol enroll join | login logon signin | colour color |
-    coupon voucher promo | receipt invoice | couch sofa | wardrobe closet | mug cup | bowl plate
-    dish ceramic tableware | sheet bedding linen | instalment installment | ship deliver dispatch |
-    cod cash | hour time | phone telephone call | email mail | wrong incorrect | remove delete |
-    send mail post"""
+_SYNONYM_GROUPS = """
+    門市 店 門店 實體店 店面 分店 store shop outlet branch | 開門 營業 開 open |
+    幾點 時間 hour time | 包郵 免運 | 運費 郵費 | 超取 超商 | 刷卡 信用卡 | 積分 點數 紅利 point |
+    加入 註冊 register signup enrol enroll join | 登入 登錄 登陸 login logon signin |
+    壞 壞掉 故障 損壞 破 破損 瑕疵 broken damaged cracked faulty defective |
+    修 維修 修理 repair fix | 退錢 退款 退費 refund | 退貨 return | 換貨 exchange |
+    優惠券 折價券 抵用券 折扣碼 優惠碼 coupon voucher promo | 統編 統一編號 |
+    電話 打電話 phone telephone call | 信箱 電子郵件 email | 碗 盤子 杯子 餐具 陶瓷 |
+    床單 床包 寢具 | 烘衣機 烘乾 烘 | 寄出 出貨 發貨 ship dispatch |
+    宅配 送貨 配送 寄送 deliver | 刮痕 刮傷 scratch | 連假 假期 假日 holiday |
+    收據 發票 receipt invoice | 桌子 桌 餐桌 table | 沙發 sofa couch | 帳號 帳戶 account |
+    貨到付款 付現 cod cash | 東西 商品 product item | 包裹 parcel package | 訂單 order |
+    取消 cancel | 密碼 password | 會員 member | 保固 warranty | 禮物 gift | 地址 address |
+    wardrobe closet | mug cup | bowl plate dish ceramic tableware | sheet bedding linen |
+    instalment installment | colour color | cost fee price charge | wrong incorrect |
+    remove delete | send mail post"""
 
 
 def _group_terms(group: str) -> list[str]:
@@ -373,7 +379,7 @@ class KbIndex:
         for token in _WORD.findall(fold(text)):
             if _is_latin_word(token):
                 raw_of.setdefault(_stem(token), token)
-        unknown_idf = _UNKNOWN_WEIGHT * self._idf(0)
+        unknown_idf = self._idf(0)
         out: list[tuple[str, float, list[tuple[str, float]], float]] = []
         for term in dict.fromkeys(words):
             postings = self._postings.get(term)
@@ -441,7 +447,12 @@ class KbIndex:
                 covered[n] += factor_of[n] * weight
         if not scores:
             return []
-        ranked = sorted(scores, key=lambda n: (-scores[n], self.documents[n].key))
+        ranked = sorted(
+            (n for n, score in scores.items() if score > 0),
+            key=lambda n: (-scores[n], self.documents[n].key),
+        )
+        if not ranked:
+            return []
         matches: list[Match] = []
         for n in ranked[:limit]:
             doc = self.documents[n]
