@@ -263,3 +263,25 @@ async def test_load_documents_matches_demo_documents(runtime: Runtime) -> None:
         await bump_revision(session)
     index = await runtime.kb_index.current()
     assert index.documents == demo_documents(content)
+
+
+def test_synonyms_bridge_wording_and_languages() -> None:
+    index = KbIndex.build(
+        [
+            article(1, "zh-TW", "門市地址", "台北信義門市在松仁路。"),
+            article(1, "en", "Store addresses", "Our Taipei store is on Songren Road."),
+            article(2, "en", "Parcels", "Track each package with its number."),
+        ]
+    )
+    assert top(index, "台北的店在哪", locale="zh-TW").document.key == "article:1:zh-TW"
+    assert top(index, "is there a shop in Taipei", locale="en").document.key == "article:1:en"
+    assert top(index, "where is my parcel", locale="en").document.key == "article:2:en"
+    assert top(index, "我的 store 在哪", locale="zh-TW").document.key == "article:1:zh-TW"
+
+
+def test_every_synonym_and_shop_word_is_one_index_term() -> None:
+    """An entry the analysis splits into several terms would silently never match."""
+    from kefu.kb.retrieval import _SYNONYM_GROUPS, _ZH_WORDS_RAW
+
+    for word in _SYNONYM_GROUPS.replace("|", " ").split() + _ZH_WORDS_RAW.split():
+        assert len(terms(word)) == 1, (word, terms(word))

@@ -120,7 +120,8 @@ _SYNONYM_GROUPS = """
     床單 床包 寢具 | 烘衣機 烘乾 烘 | 寄出 出貨 發貨 ship dispatch |
     宅配 送貨 配送 寄送 deliver | 刮痕 刮傷 scratch | 連假 假期 假日 holiday |
     收據 發票 receipt invoice | 桌子 桌 餐桌 table | 沙發 sofa couch | 帳號 帳戶 account |
-    貨到付款 付現 cod cash | 東西 商品 product item | 包裹 parcel package | 訂單 order |
+    貨到付款 付現 cod cash | 東西 商品 product item | 包裹 快遞 parcel package | 訂單 order |
+    海外 國外 overseas international abroad |
     取消 cancel | 密碼 password | 會員 member | 保固 warranty | 禮物 gift | 地址 address |
     wardrobe closet | mug cup | bowl plate dish ceramic tableware | sheet bedding linen |
     instalment installment | colour color | cost fee price charge | wrong incorrect |
