@@ -285,3 +285,21 @@ def test_every_synonym_and_shop_word_is_one_index_term() -> None:
 
     for word in _SYNONYM_GROUPS.replace("|", " ").split() + _ZH_WORDS_RAW.split():
         assert len(terms(word)) == 1, (word, terms(word))
+
+
+def test_a_question_that_is_a_phrasing_is_answered_with_confidence() -> None:
+    """A Q&A pair an admin made from a question (the learning loop) answers that question,
+    even where articles share its words."""
+    index = KbIndex.build(
+        [
+            article(1, "zh-TW", "如何申請退貨", "到會員中心申請退貨，物流到府收件。"),
+            article(2, "zh-TW", "退貨規定", "收到商品 7 天內可以退貨。"),
+            qa(1, "zh-TW", "我要退貨", "怎麼退貨?", article_id=None),
+        ]
+    )
+    match = top(index, "請問我要退貨", locale="zh-TW")
+    assert match.document.key == "qa:1"
+    assert match.confidence == 1.0
+    # Half of the words is not the phrasing: the usual confidence applies.
+    partial = index.search("退貨 運費", locale="zh-TW", kinds=frozenset({"qa"}))
+    assert partial and partial[0].confidence < 1.0

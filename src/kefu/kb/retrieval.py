@@ -22,7 +22,9 @@ quality (bench/faq_eval.py).
   its margin over the best document that gives a different answer (a Q&A pair and its linked
   article are one answer; so are an article's two languages). A word the index has never seen
   weighs as much as the rarest word, so a question about something the knowledge base does not
-  cover ("what's the weather in Taipei?") scores low even when a common word matches.
+  cover ("what's the weather in Taipei?") scores low even when a common word matches. A Q&A
+  pair (or an action) is at least as sure as the question is near one of its phrasings: a
+  question an admin added as a phrasing is answered whatever else matches.
 """
 
 from __future__ import annotations
@@ -238,7 +240,8 @@ def guess_locale(text: str, default: str) -> str:
 
 def _confidence(coverage: float, margin: float) -> float:
     """0..1 from the idf-weighted share of the question the document covers and its margin
-    over the best other answer (1 - rival's score / its score)."""
+    over the best other answer (1 - rival's score / its score). A Q&A pair or an action also
+    gets at least its phrasing match (KbIndex._phrasing_match)."""
     return coverage * (_MARGIN_FLOOR + (1 - _MARGIN_FLOOR) * margin)
 
 
@@ -313,6 +316,9 @@ class KbIndex:
     # insertions, deletions and transpositions; candidates are then checked exactly).
     _deletes: dict[str, set[str]] = field(default_factory=dict)
     _surface: dict[str, set[str]] = field(default_factory=dict)  # stem -> indexed words
+    # A Q&A pair's or an action's phrasings, each as its set of words: a question that is
+    # (nearly) one of them is answered with confidence whatever else matches.
+    _phrasings: dict[int, list[frozenset[str]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, documents: Iterable[Document]) -> KbIndex:
@@ -324,6 +330,8 @@ class KbIndex:
             for i, text in enumerate(doc.texts):
                 weight = _TITLE_WEIGHT if doc.kind == "article" and i == 0 else 1
                 words, bigrams, parts = _analyse(text)
+                if doc.kind != "article" and words:
+                    index._phrasings.setdefault(n, []).append(frozenset(words))
                 for w in words:
                     counts[w] += weight
                     for p in parts.get(w, ()):
@@ -409,6 +417,21 @@ class KbIndex:
                 out.append((bigram, 0.0, [(bigram, 1.0)], _BIGRAM_WEIGHT))
         return out
 
+    def _phrasing_match(self, n: int, qwords: dict[str, float]) -> float:
+        """How nearly the question is one of document n's phrasings: the idf-weighted share
+        of the words in either that are in both (1 = the same words)."""
+        best = 0.0
+        for phrasing in self._phrasings.get(n, ()):
+            union = qwords.keys() | phrasing
+            both = sum(qwords[t] for t in phrasing if t in qwords)
+            whole = sum(qwords[t] if t in qwords else self._idf_of(t) for t in union)
+            if whole > 0:
+                best = max(best, both / whole)
+        return best
+
+    def _idf_of(self, term: str) -> float:
+        return self._idf(len(self._postings.get(term, ())))
+
     def search(
         self,
         query: str,
@@ -420,6 +443,7 @@ class KbIndex:
         if not self.documents or limit <= 0:
             return []
         qterms = self._query_terms(query)
+        qwords = {term: weight for term, weight, _, scale in qterms if scale == 1.0}
         total = sum(weight for _, weight, _, _ in qterms)
         if total <= 0:
             return []
@@ -465,6 +489,6 @@ class KbIndex:
             )
             margin = max(0.0, 1.0 - rival / scores[n])
             coverage = min(1.0, covered[n] / total)
-            confidence = _confidence(coverage, margin)
+            confidence = max(_confidence(coverage, margin), self._phrasing_match(n, qwords))
             matches.append(Match(doc, scores[n], round(min(1.0, max(0.0, confidence)), 4)))
         return matches
