@@ -478,15 +478,17 @@ class KbIndex:
         )
         if not ranked:
             return []
+        # The margin over the best other answer (the same article in the other language is
+        # the same answer): a question that two answers fit equally well is unsure. The best
+        # other answer is the top document's, or for the top answer's documents, the runner-up.
+        top_answer = self.documents[ranked[0]].answer_key
+        runner_up = next(
+            (scores[m] for m in ranked if self.documents[m].answer_key != top_answer), 0.0
+        )
         matches: list[Match] = []
         for n in ranked[:limit]:
             doc = self.documents[n]
-            # The margin over the best other answer (the same article in the other language
-            # is the same answer): a question that two answers fit equally well is unsure.
-            rival = next(
-                (scores[m] for m in ranked if self.documents[m].answer_key != doc.answer_key),
-                0.0,
-            )
+            rival = runner_up if doc.answer_key == top_answer else scores[ranked[0]]
             margin = max(0.0, 1.0 - rival / scores[n])
             coverage = min(1.0, covered[n] / total)
             confidence = max(_confidence(coverage, margin), self._phrasing_match(n, qwords))
