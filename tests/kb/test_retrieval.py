@@ -303,3 +303,29 @@ def test_a_question_that_is_a_phrasing_is_answered_with_confidence() -> None:
     # Half of the words is not the phrasing: the usual confidence applies.
     partial = index.search("退貨 運費", locale="zh-TW", kinds=frozenset({"qa"}))
     assert partial and partial[0].confidence < 1.0
+
+
+async def test_a_pair_linked_to_a_draft_article_is_its_own_answer(runtime: Runtime) -> None:
+    async with runtime.db.write() as session:
+        if await session.get(KbState, 1) is None:
+            session.add(KbState(id=1, revision=0))
+            await session.flush()
+        draft = KbArticle(slug="draft", status="draft")
+        published = KbArticle(slug="published", status="published")
+        session.add_all([draft, published])
+        await session.flush()
+        session.add(KbArticleLocale(article_id=published.id, locale="en", title="T", body="B"))
+        session.add_all(
+            [
+                KbQaPair(
+                    locale="en", questions=["a?", "b?", "c?"], answer="x", article_id=draft.id
+                ),
+                KbQaPair(
+                    locale="en", questions=["d?", "e?", "f?"], answer="y", article_id=published.id
+                ),
+            ]
+        )
+        await bump_revision(session)
+    index = await runtime.kb_index.current()
+    linked = {d.key: d.article_id for d in index.documents if d.kind == "qa"}
+    assert len(linked) == 2 and set(linked.values()) == {published.id, None}
