@@ -44,11 +44,21 @@ async def load_documents(session: AsyncSession) -> list[Document]:
                 texts=(loc.title, loc.body),
             )
         )
+    published = {d.ref_id for d in docs}
     for qa in await session.scalars(select(KbQaPair).where(KbQaPair.enabled).order_by(KbQaPair.id)):
         if qa.questions:
+            # The linked article makes the pair and the article one answer (the confidence's
+            # margin is over the best *other* answer); a draft article is no answer.
+            article_id = qa.article_id if qa.article_id in published else None
             docs.append(
                 Document(
-                    f"qa:{qa.id}", "qa", qa.id, qa.locale, qa.questions[0], tuple(qa.questions)
+                    f"qa:{qa.id}",
+                    "qa",
+                    qa.id,
+                    qa.locale,
+                    qa.questions[0],
+                    tuple(qa.questions),
+                    article_id,
                 )
             )
     for action in await session.scalars(
