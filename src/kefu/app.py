@@ -34,6 +34,7 @@ from kefu.errors import KefuError, RateLimited
 from kefu.i18n import pick_locale, translate
 from kefu.identity import views as identity_views
 from kefu.inboxes import views as inbox_views
+from kefu.kb import views as kb_views
 from kefu.limits import BodySizeLimitMiddleware
 from kefu.notifications import views as notification_views
 from kefu.realtime import endpoints as realtime_endpoints
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         channel_views,
         webhook_views,
         telegram_views,
+        kb_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes
