@@ -51,7 +51,10 @@ HOURS = {
 ACCOUNT = {
     "slug": "reset-password",
     "locales": {
-        "zh-TW": {"title": "如何更改帳號的密碼", "body": "忘記帳號的密碼時，請在登入頁按「忘記密碼」。"}
+        "zh-TW": {
+            "title": "如何更改帳號的密碼",
+            "body": "忘記帳號的密碼時，請在登入頁按「忘記密碼」。",
+        }
     },
 }
 
@@ -294,9 +297,8 @@ async def test_publishing_decides_what_the_public_sees_and_the_index_follows(
     assert (await client.get("/help/zh-TW/articles/reset-password")).status_code == 404
     assert (await admin.get(f"{KB}/search", params={"q": "帳號"})).json() == []
     # Q&A pairs are found by the agents' search, never by the public one.
-    await admin.post(
-        f"{KB}/qa", json={"locale": "zh-TW", "questions": ["帳號被鎖住了"], "answer": "請聯絡我們。"}
-    )
+    pair = {"locale": "zh-TW", "questions": ["帳號被鎖住了"], "answer": "請聯絡我們。"}
+    await admin.post(f"{KB}/qa", json=pair)
     agent_hits = (await admin.get(f"{KB}/search", params={"q": "账号 锁住"})).json()
     assert [h["kind"] for h in agent_hits] == ["qa"]
     assert agent_hits[0]["snippet"] == "請聯絡我們。"
