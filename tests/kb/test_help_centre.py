@@ -3,16 +3,18 @@ escaping, search, "was this helpful?" counted once per browser, page views."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kefu.auth.principals import SystemPrincipal
 from kefu.kb.actions import do_create_article, do_create_category
+from kefu.kb.demo_loader import LoadedKb, load_demo_kb, read_demo_kb
 from kefu.kb.help_centre import ViewCounter
-from kefu.kb.models import KbArticle
+from kefu.kb.models import KbArticle, KbQaPair
 from kefu.runtime import Runtime
 from tests.conftest import Workspace
 
@@ -202,3 +204,29 @@ async def test_views_are_batched(
     await client.get("/help/zh-TW/articles/secret-plans")  # a 404 is not a view
     await counter.flush(runtime)
     assert (await _counts(runtime, ids["hours"]))[0] == 3
+
+
+async def test_the_demo_knowledge_base_loads_once_and_shows(
+    client: httpx.AsyncClient, workspace: Workspace, runtime: Runtime
+) -> None:
+    data = read_demo_kb()
+    async with runtime.db.write() as session:
+        loaded = await load_demo_kb(session, actor=SystemPrincipal())
+    assert loaded == LoadedKb(len(data["categories"]), len(data["articles"]), len(data["qa"]))
+    async with runtime.db.write() as session:
+        assert await load_demo_kb(session, actor=SystemPrincipal()) is None  # not twice
+    for locale in ("zh-TW", "en"):
+        home = (await client.get(f"/help/{locale}/")).text
+        for article in data["articles"]:
+            if locale in article["locales"]:
+                title = html.escape(article["locales"][locale]["title"], quote=False)
+                assert f'<a href="/help/{locale}/articles/{article["slug"]}">{title}</a>' in home
+    async with runtime.db.read() as session:
+        published = await session.scalar(
+            select(func.count()).select_from(KbArticle).where(KbArticle.status == "published")
+        )
+        linked = await session.scalar(
+            select(func.count()).select_from(KbQaPair).where(KbQaPair.article_id.is_not(None))
+        )
+    assert published == len(data["articles"])
+    assert linked == sum(1 for qa in data["qa"] if qa.get("article"))
