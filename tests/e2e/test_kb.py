@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, expect
 
 from tests.e2e.conftest import KefuServer
+from tests.e2e.test_console import DESKTOP, log_in
 
 pytestmark = [pytest.mark.e2e]
 TIMEOUT = 8_000
@@ -146,3 +147,67 @@ def test_widget_search_box_finds_an_article_and_links_to_it(
     expect(search).to_be_hidden(timeout=TIMEOUT)
     assert errors == []
     context.close()
+
+
+def test_console_knowledge_base_editor(browser: Browser, kefu_server: KefuServer) -> None:
+    """An admin (whose console is in zh-TW) writes an article, previews it as the help centre
+    renders it, publishes it and adds a Q&A pair; an agent reads it without edit controls."""
+    admin = next(e for e, (role, _) in kefu_server.logins.items() if role == "admin")
+    context = browser.new_context(locale="en-US", viewport=DESKTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    # Script errors and CSP violations (the boot's 401 before logging in is expected).
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
+    page.goto(f"{kefu_server.base_url}/console/")
+    log_in(page, kefu_server, admin)
+    page.get_by_role("link", name="知識庫").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("知識庫")
+    page.get_by_role("link", name="新增文章").click()
+    page.get_by_label("網址代稱").fill("console-made")
+    english = page.locator("fieldset[lang=en]")
+    english.get_by_label("標題").fill("Gift wrapping <b>free</b>")
+    english.get_by_label("內文(Markdown)").fill(
+        "We wrap **every** gift. <img src=x onerror=alert(1)>"
+    )
+    page.get_by_role("button", name="建立").click()
+    expect(page.get_by_role("heading", name="編輯文章 /console-made")).to_be_visible()
+    english.get_by_role("button", name="預覽(English)").click()
+    frame = page.frame_locator("iframe[title='預覽(English)']")
+    expect(frame.locator("strong")).to_have_text("every")
+    expect(frame.locator("body")).to_contain_text("<img src=x onerror=alert(1)>")
+    page.get_by_role("button", name="發布").click()
+    expect(page.get_by_role("link", name="在幫助中心開啟(en)")).to_have_attribute(
+        "href", "/help/en/articles/console-made"
+    )
+    public = httpx.get(f"{kefu_server.base_url}/help/en/articles/console-made")
+    assert public.status_code == 200 and "Gift wrapping &lt;b&gt;free&lt;/b&gt;" in public.text
+
+    page.get_by_role("link", name="問答組").click()
+    page.get_by_role("textbox", name="問題", exact=True).fill("Do you wrap gifts?\nGift wrap?")
+    page.get_by_role("textbox", name="答案", exact=True).fill("Yes, for free.")
+    page.get_by_role("button", name="建立").click()
+    expect(page.locator(".kb-pair").filter(has_text="Do you wrap gifts?")).to_contain_text(
+        "Gift wrap?"
+    )
+    context.close()
+
+    agent = "alex@kefu.local"  # the demo agent whose console is in English
+    context = browser.new_context(locale="en-US", viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{kefu_server.base_url}/console/#/kb")
+    log_in(page, kefu_server, agent)
+    page.goto(f"{kefu_server.base_url}/console/#/kb")
+    expect(page.locator(".kb-article").filter(has_text="Gift wrapping")).to_be_visible()
+    expect(page.get_by_role("link", name="New article")).to_have_count(0)
+    page.locator(".kb-article a").filter(has_text="Gift wrapping").click()
+    expect(page.locator("fieldset[lang=en]").get_by_label("Title")).to_be_disabled()
+    expect(page.get_by_role("button", name="Publish")).to_have_count(0)
+    context.close()
+    assert errors == []

@@ -14,6 +14,7 @@ import { Collision } from "./views/collision.js";
 import { renderAttachmentSettings } from "./views/attachment-settings.js";
 import { renderCanned } from "./views/canned.js";
 import { renderInboxes } from "./views/inboxes.js";
+import { renderKb } from "./views/kb.js";
 import { ConversationList } from "./views/list.js";
 import { renderLogin } from "./views/login.js";
 import { renderNotificationSettings } from "./views/notification-settings.js";
@@ -65,6 +66,7 @@ const PAGES = {
     nav: "profile",
   },
   search: { render: (el) => renderSearch(el, ctx), allowed: everyone },
+  kb: { render: (el, arg) => renderKb(el, ctx, arg || null), allowed: everyone },
 };
 
 let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
@@ -232,6 +234,7 @@ function renderShell() {
       isAdmin() ? navLink("attributes", t("nav.attributes"), "attributes") : null,
       isAdmin() ? navLink("tags", t("nav.tags"), "tag") : null,
       navLink("canned", t("nav.canned"), "canned"),
+      navLink("kb", t("nav.kb"), "book"),
       navLink("profile", t("nav.profile"), "user"),
     ),
     h(

@@ -10,6 +10,7 @@ import { WORKFLOW_CATALOG } from "./i18n-workflow.js";
 import { SEARCH_CATALOG } from "./i18n-search.js";
 import { CHANNELS_CATALOG } from "./i18n-channels.js";
 import { REACH_CATALOG } from "./i18n-reach.js";
+import { KB_CATALOG } from "./i18n-kb.js";
 
 const CATALOG = {
   en: {
@@ -293,6 +294,7 @@ for (const [lang, entries] of Object.entries(WORKFLOW_CATALOG)) Object.assign(CA
 for (const [lang, entries] of Object.entries(SEARCH_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(CHANNELS_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(REACH_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(KB_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],
