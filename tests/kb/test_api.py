@@ -175,6 +175,18 @@ async def test_validation_and_slug_conflicts(
         response = await admin.post(f"{KB}/articles", json=body)
         assert response.status_code == 422, (body, response.text)
         assert _code(response) == (code or "invalid_input")
+    # A lone surrogate (valid JSON, not storable text) is refused, not a server error.
+    for raw in (
+        b'{"slug": "s", "locales": {"en": {"title": "\\ud800"}}}',
+        b'{"slug": "s", "locales": {"en": {"title": "t", "body": "a\\udfffb"}}}',
+    ):
+        response = await admin.post(
+            f"{KB}/articles", content=raw, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+    for url in (f"{KB}/articles", f"{KB}/qa", f"{KB}/search", "/api/v1/public/kb/search"):
+        response = await admin.get(f"{url}?q=%ED%A0%80x%00")
+        assert response.status_code == 422, (url, response.text)
     # A 50,000-character body is allowed.
     big = {"slug": "big", "locales": {"en": {"title": "Big", "body": "x" * 50_000}}}
     assert (await admin.post(f"{KB}/articles", json=big)).status_code == 201
@@ -357,6 +369,12 @@ async def test_writes_are_audited_and_the_action_is_callable_directly(
                 session, actor=SystemPrincipal(), locale="en", questions=[], answer="a",
                 article_id=None,
             )  # fmt: skip
+        for questions, answer in ((["\ud800?"], "a"), (["q"], "a\x00"), (["q"], "x" * 4001)):
+            with pytest.raises(InvalidInput):
+                await do_create_qa_pair(
+                    session, actor=SystemPrincipal(), locale="en", questions=questions,
+                    answer=answer, article_id=None,
+                )  # fmt: skip
     async with runtime.db.read() as session:
         entries = (
             await session.scalars(

@@ -59,6 +59,17 @@ def clean_slug(raw: str, *, max_length: int) -> str:
     return slug
 
 
+def encodable(text: str) -> bool:
+    """False for text no database can store: NUL, or a lone surrogate (from JSON "\\ud800")."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _clean_line(raw: str, *, what: str, max_length: int) -> str:
     text = " ".join(raw.split())
     if not text:
@@ -70,7 +81,7 @@ def _clean_line(raw: str, *, what: str, max_length: int) -> str:
             field=what,
             max=max_length,
         )
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if not encodable(text) or any(unicodedata.category(ch) == "Cc" for ch in text):
         raise InvalidInput(f"The {what} contains a control character.", code="bad_text")
     return text
 
@@ -84,8 +95,10 @@ def _clean_body(raw: str, *, what: str, max_length: int) -> str:
             field=what,
             max=max_length,
         )
-    if "\x00" in body:
-        raise InvalidInput(f"The {what} contains a NUL character.", code="bad_text")
+    if not encodable(body):
+        raise InvalidInput(
+            f"The {what} contains a character that cannot be stored.", code="bad_text"
+        )
     return body
 
 

@@ -14,6 +14,7 @@ from kefu.auth.dependencies import RuntimeDep
 from kefu.auth.ratelimit import SlidingWindowLimiter
 from kefu.errors import InvalidInput
 from kefu.kb import queries
+from kefu.kb.actions import encodable
 from kefu.kb.markdown import snippet
 from kefu.kb.retrieval import DocumentKind
 from kefu.kb.schemas import Locale, PublicHit, PublicSearchOut
@@ -35,7 +36,9 @@ def clean_query(q: str) -> str:
     query = " ".join(q.split())
     if not query:
         raise InvalidInput("Type something to search for.", code="search_query_empty")
-    if len(query) > MAX_QUERY_CHARS or "\x00" in query:
+    if not encodable(query):
+        raise InvalidInput("The search contains an invalid character.", code="bad_text")
+    if len(query) > MAX_QUERY_CHARS:
         raise InvalidInput(
             f"A search is at most {MAX_QUERY_CHARS} characters.",
             code="search_query_too_long",

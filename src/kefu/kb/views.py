@@ -169,8 +169,7 @@ async def list_articles(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> ArticlePage:
-    if q and "\x00" in q:
-        q = q.replace("\x00", "")
+    q = clean_query(q) if q and q.strip() else None
     async with runtime.db.read() as session:
         items, total = await queries.list_articles(
             session=session,
@@ -278,6 +277,7 @@ async def list_qa(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> list[QaOut]:
+    q = clean_query(q) if q and q.strip() else None
     async with runtime.db.read() as session:
         pairs = await queries.list_qa_pairs(
             session=session, locale=locale, article_id=article_id, q=q, limit=limit, offset=offset
