@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from functools import lru_cache
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -100,6 +101,7 @@ def _page(
     title: str,
     description: str = "",
     status: int = 200,
+    indexable: bool = True,
     **context: Any,
 ) -> HTMLResponse:
     """`path` is the page's address after /help/<locale>, the same in both languages."""
@@ -120,6 +122,7 @@ def _page(
             home_url=f"/help/{locale}/",
             search_url=f"/help/{locale}/search",
             max_query=MAX_QUERY_CHARS,
+            indexable=indexable,
             **context,
         )
     )
@@ -139,7 +142,7 @@ def not_found(request: Request, runtime: Runtime, locale: str) -> HTMLResponse:
     texts = HELP_TEXTS[locale]
     return _page(
         request, runtime, "not_found.html", locale=locale, path="/", title=texts["not_found"],
-        status=404,
+        status=404, indexable=False,
     )  # fmt: skip
 
 
@@ -279,8 +282,9 @@ async def help_vote(
 ) -> Response:
     if locale not in KB_LOCALES or helpful not in ("yes", "no"):
         return not_found(request, runtime, locale)
+    # A form posted from another site (the host, not the scheme: TLS may end at a proxy).
     origin = request.headers.get("origin")
-    if origin and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+    if origin and urlsplit(origin).netloc != request.headers.get("host"):
         return Response("Cross-site form refused.", status_code=403)
     async with runtime.db.read() as session:
         item = await queries.published_article_by_slug(session=session, slug=slug)
@@ -329,7 +333,7 @@ async def help_search(
         except KefuError as exc:
             error = exc.message
     return _page(
-        request, runtime, "search.html", locale=locale, path="/search",
+        request, runtime, "search.html", locale=locale, path="/search", indexable=False,
         title=f"{texts['search_title']} · {texts['site']}", query=query, hits=hits, error=error,
         heading=texts["results_for"].replace("{q}", query) if query else texts["search_title"],
     )  # fmt: skip
