@@ -194,6 +194,12 @@ async def test_validation_and_slug_conflicts(
     other = (await admin.post(f"{KB}/articles", json={**ACCOUNT})).json()
     clash = await admin.patch(f"{KB}/articles/{other['id']}", json={"slug": "opening-hours"})
     assert clash.status_code == 409 and _code(clash) == "kb_slug_taken"
+    # ... also together with changes that read the database first.
+    clash = await admin.patch(
+        f"{KB}/articles/{other['id']}",
+        json={"slug": "opening-hours", "locales": {"en": {"title": "x"}}, "category_id": None},
+    )
+    assert clash.status_code == 409 and _code(clash) == "kb_slug_taken"
     assert (await admin.get(f"{KB}/articles/{other['id']}")).json()["slug"] == "reset-password"
 
     cat = {"slug": "store", "names": {"en": "Store"}}

@@ -288,8 +288,7 @@ async def do_update_article(
     """Changes what is given; a language mapped to None is removed (one must remain)."""
     require_editor(actor)
     now = utcnow()
-    if slug is not None:
-        article.slug = clean_slug(slug, max_length=120)
+    new_slug = clean_slug(slug, max_length=120) if slug is not None else None
     if clear_category:
         article.category_id = None
     elif category_id is not None:
@@ -315,6 +314,9 @@ async def do_update_article(
             row.title, row.body, row.updated_at = title, body, now
         if not current:
             raise InvalidInput("An article needs at least one language.", code="kb_no_locale")
+    # Set last: the reads above would flush a taken slug outside _flush_unique's savepoint.
+    if new_slug is not None:
+        article.slug = new_slug
     article.updated_at = now
     await _flush_unique(session, "article")
     await bump_revision(session)
