@@ -15,6 +15,7 @@ from kefu.kb.actions import do_create_article, do_create_category
 from kefu.kb.demo_loader import LoadedKb, load_demo_kb, read_demo_kb
 from kefu.kb.help_centre import ViewCounter
 from kefu.kb.models import KbArticle, KbQaPair
+from kefu.kb.queries import category_by_slug
 from kefu.runtime import Runtime
 from tests.conftest import Workspace
 
@@ -83,6 +84,26 @@ async def test_language_redirect_home_and_category(
     assert '<a class="lang" href="/help/en/"' in page
     assert "<script" not in page.replace("&lt;script", "")
 
+    # A category with more articles than the home page shows links to the rest; an empty
+    # category is not shown.
+    system = SystemPrincipal()
+    async with runtime.db.write() as session:
+        await do_create_category(session, actor=system, slug="empty", names={"en": "Void"})
+        store = await category_by_slug(session=session, slug="store")
+        assert store is not None
+        for i in range(6):
+            await do_create_article(
+                session,
+                actor=system,
+                slug=f"more-{i}",
+                category_id=store.id,
+                status="published",
+                locales={"en": (f"More {i}", "")},
+            )
+    home = await client.get("/help/en/")
+    assert '<a href="/help/en/categories/store">All 7 articles</a>' in home.text
+    assert "Void" not in home.text  # no published article in it
+    assert "More 5" in home.text and "/help/en/articles/opening-hours" not in home.text  # 7th
     category = await client.get("/help/en/categories/store")
     assert category.status_code == 200
     assert "<h1>Our store</h1>" in category.text

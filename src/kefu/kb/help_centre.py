@@ -44,6 +44,7 @@ HELP_CSP = (
 )
 VOTE_COOKIE = "kefu_kb_votes"
 MAX_VOTES_REMEMBERED = 200
+HOME_ARTICLES = 6
 
 
 @lru_cache(maxsize=1)
@@ -196,13 +197,17 @@ async def help_home(locale: str, request: Request, runtime: RuntimeDep) -> Respo
         items = [
             i for i in articles if i.article.category_id == (category.id if category else None)
         ]
-        if not items and category is None:
+        if not items:  # the public sees no empty categories
             continue
+        # A category shows its first articles and links to the rest; the uncategorised all.
+        shown = items[:HOME_ARTICLES] if category else items
         sections.append(
             {
                 **(_category_link(category, locale) or {"name": HELP_TEXTS[locale]["other"]}),
-                "articles": _cards(items[:6], locale),
-                "more": len(items) > 6,
+                "articles": _cards(shown, locale),
+                "more": HELP_TEXTS[locale]["all_articles"].format(n=len(items))
+                if len(shown) < len(items)
+                else "",
             }
         )
     return _page(
