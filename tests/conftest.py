@@ -88,6 +88,9 @@ async def database_url(migrated_template: str, tmp_path: Path) -> str:
         tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
         async with engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # The rows migrations seed (as a freshly migrated database has them).
+            seed = "INSERT INTO kb_state (id, revision, extra) VALUES (1, 0, '{}')"
+            await conn.execute(text(seed))
         await engine.dispose()
         return PG_URL
     path = tmp_path / "kefu.db"

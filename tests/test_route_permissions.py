@@ -27,6 +27,8 @@ PUBLIC = {
     "POST /api/v1/widget/{inbox_key}/messages",
     # Identifying a visitor (an HMAC-verified host-site user) issues their token.
     "POST /api/v1/widget/{inbox_key}/session",
+    # Published help articles, for the widget and the help centre (kefu/kb/public_search.py).
+    "GET /api/v1/public/kb/search",
 }
 
 # Routes that validate their body before the caller: a valid body, so that the check is reached.

@@ -36,6 +36,7 @@ from kefu.errors import KefuError, RateLimited
 from kefu.i18n import pick_locale, translate
 from kefu.identity import views as identity_views
 from kefu.inboxes import views as inbox_views
+from kefu.kb import views as kb_views
 from kefu.limits import BodySizeLimitMiddleware
 from kefu.notifications import views as notification_views
 from kefu.realtime import endpoints as realtime_endpoints
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bot_views,
         action_views,
         report_views,
+        kb_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

@@ -11,6 +11,7 @@ from kefu.auth.principals import SystemPrincipal
 from kefu.config import Settings
 from kefu.db import Database
 from kefu.inboxes.actions import do_create_inbox
+from kefu.kb.demo_loader import load_demo_kb
 from kefu.teams.actions import do_create_team
 from kefu.users.actions import do_create_user
 from kefu.users.models import User
@@ -26,7 +27,8 @@ class DemoLogin:
 
 
 async def create_demo_workspace(settings: Settings) -> list[DemoLogin] | None:
-    """Create an admin, two agents, one team and one website inbox, unless users exist."""
+    """Create an admin, two agents, one team, one website inbox and the demo knowledge base
+    (kb/demo/kb.json), unless users exist."""
     db = Database(settings.effective_database_url)
     try:
         async with db.write() as session:
@@ -68,6 +70,7 @@ async def create_demo_workspace(settings: Settings) -> list[DemoLogin] | None:
                 team_id=team.id,
                 member_ids=[u.id for u in users],
             )
+            await load_demo_kb(session, actor=system)  # help centre, widget search, FAQ bot
     finally:
         await db.dispose()
     path = settings.data_dir / LOGINS_FILE
@@ -81,6 +84,7 @@ def print_banner(settings: Settings, logins: list[DemoLogin] | None) -> None:
     print(f"kefu is starting on {base}")
     print(f"  console:   {base}/console/")
     print(f"  demo site: {base}/demo  (carries the chat widget)")
+    print(f"  help:      {base}/help  (the help centre: published articles)")
     print(f"  API docs:  {base}/docs  (OpenAPI: {base}/openapi.json)")
     if logins:
         print("  demo logins (also saved in", settings.data_dir / LOGINS_FILE, "):")

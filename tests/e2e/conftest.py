@@ -60,6 +60,9 @@ def _truncate(url: str) -> None:
         tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
         async with engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # The rows migrations seed (as a freshly migrated database has them).
+            seed = "INSERT INTO kb_state (id, revision, extra) VALUES (1, 0, '{}')"
+            await conn.execute(text(seed))
         await engine.dispose()
 
     # In a thread: sync Playwright keeps an event loop running in this one.

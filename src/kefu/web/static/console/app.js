@@ -18,6 +18,7 @@ import { renderBotMetrics } from "./views/bot-metrics.js";
 import { renderBotSettings } from "./views/bot-settings.js";
 import { renderCanned } from "./views/canned.js";
 import { renderInboxes } from "./views/inboxes.js";
+import { renderKb } from "./views/kb.js";
 import { ConversationList } from "./views/list.js";
 import { renderLogin } from "./views/login.js";
 import { renderNotificationSettings } from "./views/notification-settings.js";
@@ -91,6 +92,7 @@ const PAGES = {
     nav: "profile",
   },
   search: { render: (el) => renderSearch(el, ctx), allowed: everyone },
+  kb: { render: (el, arg) => renderKb(el, ctx, arg || null), allowed: everyone },
 };
 
 let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
@@ -259,6 +261,7 @@ function renderShell() {
       isAdmin() ? navLink("tags", t("nav.tags"), "tag") : null,
       isLead() ? navLink(botNav(), t("nav.bot"), "bot") : null,
       navLink("canned", t("nav.canned"), "canned"),
+      navLink("kb", t("nav.kb"), "book"),
       navLink("profile", t("nav.profile"), "user"),
     ),
     h(

@@ -11,6 +11,7 @@ import { SEARCH_CATALOG } from "./i18n-search.js";
 import { CHANNELS_CATALOG } from "./i18n-channels.js";
 import { REACH_CATALOG } from "./i18n-reach.js";
 import { BOT_CATALOG } from "./i18n-bot.js";
+import { KB_CATALOG } from "./i18n-kb.js";
 
 const CATALOG = {
   en: {
@@ -295,6 +296,7 @@ for (const [lang, entries] of Object.entries(SEARCH_CATALOG)) Object.assign(CATA
 for (const [lang, entries] of Object.entries(CHANNELS_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(REACH_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(BOT_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(KB_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

@@ -35,7 +35,8 @@
       csat: "請為這次的服務評分", nps: "您有多大可能向親友推薦我們?", of: "{n} 分(滿分 {m})",
       lo5: "非常不滿意", hi5: "非常滿意", lo10: "不可能", hi10: "非常可能",
       comment: "想說些什麼嗎?(選填)", rate: "送出評分", thanks: "感謝您的回饋!",
-      mail: "寄送對話紀錄到我的 Email", sent: "已寄到 {e}", attach: "傳送檔案", big: "檔案太大"
+      mail: "寄送對話紀錄到我的 Email", sent: "已寄到 {e}", attach: "傳送檔案", big: "檔案太大",
+      kb: "搜尋常見問題", kbn: "找不到相關文章", bot: "小幫手"
     },
     en: {
       open: "Open chat", close: "Close", title: "Chat", message: "Message",
@@ -55,7 +56,8 @@
       lo5: "Very dissatisfied", hi5: "Very satisfied", lo10: "Not likely", hi10: "Very likely",
       comment: "Anything to add? (optional)", rate: "Send rating", thanks: "Thank you for your feedback!",
       mail: "Email me this conversation", sent: "Sent to {e}",
-      attach: "Send a file", big: "The file is too large"
+      attach: "Send a file", big: "The file is too large",
+      kb: "Search help articles", kbn: "No matching articles", bot: "Assistant"
     }
   };
   function pickLocale() {
@@ -148,6 +150,12 @@
     "background:#fff;color:#1f2328;overflow-wrap:anywhere}" +
     "form .u{background:none;color:#57606a;padding:0 2px}.u svg{width:22px;height:22px;" +
     "fill:currentColor}" +
+    ".h{padding:8px 10px;border-bottom:1px solid #e5e7eb}.h input{width:100%;border:1px solid " +
+    "#d0d7de;border-radius:8px;padding:6px 10px}.h ul{list-style:none;margin:0;padding:0;" +
+    "max-height:200px;overflow-y:auto}.h a{display:block;padding:6px;color:inherit;" +
+    "text-decoration:none;border-radius:6px}.h a:hover,.h a:focus-visible{background:#eef2ff;" +
+    "outline:2px solid var(--c)}.h b{display:block;color:var(--c)}.h span,.h p{font-size:12px;" +
+    "color:#57606a;margin:4px 6px 0}" +
     "@media (max-width:479px){.p{inset:0;width:auto;height:auto;max-height:none;" +
     "border-radius:0}.o .l{display:none}}";
 
@@ -177,6 +185,12 @@
   var closeBtn = header.appendChild(
     attrs(h("button", "x", "×"), { type: "button", "aria-label": T.close })
   );
+  // Help articles (the public KB search), until the visitor starts a chat: see findHelp.
+  var kbEl = panel.appendChild(attrs(h("div", "h"), { role: "search" }));
+  var kbIn = kbEl.appendChild(
+    attrs(h("input"), { type: "search", "aria-label": T.kb, placeholder: T.kb, maxlength: "200" })
+  );
+  var kbOut = kbEl.appendChild(attrs(h("div"), { "aria-live": "polite" }));
   var statusEl = panel.appendChild(attrs(h("div", "s"), { role: "status" }));
   statusEl.hidden = true;
   var log = panel.appendChild(
@@ -328,7 +342,8 @@
     var me = m.kind === "incoming";
     var it = m.client_msg_id && byCmid[m.client_msg_id];
     if (!it) {
-      it = makeItem(me, m.sender && m.sender.name, m.text, m.created_at, m.attachments);
+      var s = m.sender || {};
+      it = makeItem(me, s.type === "bot" ? T.bot : s.name, m.text, m.created_at, m.attachments);
       if (m.client_msg_id) byCmid[m.client_msg_id] = it;
     }
     setSeq(it, m.seq, m.created_at);
@@ -956,6 +971,34 @@
     } catch (x) { /* ignore */ }
   });
 
+  // ---- help articles: searched as the visitor types; results are text, links open a tab ----
+  var kbTimer = 0;
+  var kbAsked = 0;
+  function findHelp() {
+    var q = kbIn.value.trim();
+    var n = ++kbAsked;
+    clearTimeout(kbTimer);
+    if (!q) { kbOut.textContent = ""; return; }
+    kbTimer = setTimeout(function () {
+      fetch(BASE + "/api/v1/public/kb/search?locale=" + LOCALE + "&q=" + encodeURIComponent(q))
+        .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+        .then(function (j) {
+          if (n !== kbAsked) return; // an older answer after a newer question
+          kbOut.textContent = "";
+          var list = kbOut.appendChild(h("ul"));
+          (j.results || []).forEach(function (x) {
+            var a = list.appendChild(h("li")).appendChild(
+              attrs(h("a"), { href: BASE + x.url, target: "_blank", rel: "noopener" })
+            );
+            a.appendChild(h("b", null, x.title));
+            a.appendChild(h("span", null, x.snippet));
+          });
+          if (!list.firstChild) kbOut.appendChild(h("p", null, T.kbn));
+        }, function () {});
+    }, 300);
+  }
+  kbIn.addEventListener("input", findHelp);
+
   // ---- inbox configuration: name, greeting, colour ----
   var configLoaded = false;
   function loadConfig() {
@@ -1017,6 +1060,7 @@
     mailBtn.hidden = !canMail || !st.c;
     upBtn.hidden = !att || !st.t;
     preEl.hidden = !preCfg || !!st.c || st.q.some(function (p) { return p.pre; });
+    kbEl.hidden = !!st.c || st.q.length > 0;
   }
 
   // ---- the survey: CSAT (1-5, comment), then NPS (0-10) if the inbox asks it ----
