@@ -80,7 +80,13 @@ async def seed(runtime: Runtime, workspace: Workspace) -> dict[str, int]:
                 )
         canned = [
             (None, "refund", "Refund timing", "Your refund will reach your card in 5 days.", "en"),
-            (None, "return", "How to return", "To return an item, reply with your order.", ""),
+            (
+                None,
+                "return",
+                "How to return",
+                "To return an item, reply with your order: we send a refund label.",
+                "",
+            ),
             (None, "hours", "Hours", "We are open 9 to 6.", "en"),
             (None, "zh-return", "退貨", "請提供訂單編號以辦理退貨。", "zh-TW"),
             (workspace.agent.id, "my-return", "My return note", "Return item: return label.", ""),

@@ -98,7 +98,7 @@ async def test_menu_tap_and_a_huge_message(telegram_app: TelegramApp, runtime: R
     assert sent(telegram_app)[-1]["text"].startswith("Returns and exchanges\n\nYou can return")
 
     started = time.perf_counter()
-    await send(telegram_app, text_update("退貨" + "啊" * 100_000))
+    await send(telegram_app, text_update("請問" + "啊" * 100_000))
     assert time.perf_counter() - started < 5
     conversation = await telegram_app.conversation()
     messages = await telegram_app.messages(conversation["id"])

@@ -94,11 +94,11 @@ async def test_generative_answer_grounded_in_the_articles(
         assert put.status_code == 200, put.text
         token = await ask(client, runtime, workspace, "你好")
         # Below the threshold, but an article matches a little: the model drafts from it.
-        await ask(client, runtime, workspace, "國定假日的營業安排", token)
+        await ask(client, runtime, workspace, "國定假日的停車場收費標準", token)
         conv = await latest(admin)
         [request] = model.requests
         assert request["headers"]["authorization"] == "Bearer sk-local"
-        assert "國定假日的營業安排" in str(request["json"]["messages"])
+        assert "國定假日的停車場收費標準" in str(request["json"]["messages"])
         if answered:
             text = said_by(conv, "bot")[-1]
             assert text.startswith("營業時間為週一至週五")

@@ -1,20 +1,16 @@
 """The FAQ bot in real Chromium against `kefu serve`: a visitor asks "你們幾點開門?" in the
-widget and gets the opening-hours article, asks for a person and reaches the queue; an agent in
-a second browser context sees the bot's exchange and the handoff summary in the console."""
+widget and gets the demo knowledge base's opening-hours answer, asks for a person and reaches
+the queue; an agent in a second browser context sees the bot's exchange and the handoff summary
+in the console."""
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from kefu.db import Database
-from tests.bot.kb import seed_kb
-from tests.conftest import PG_URL
 from tests.e2e import test_queue
 from tests.e2e.conftest import KefuServer
 from tests.e2e.test_console import agent_page
@@ -25,26 +21,9 @@ admin = test_queue.admin  # the demo admin's API session (a fixture)
 pytestmark = [pytest.mark.e2e]
 
 
-def seed(server: KefuServer) -> None:
-    """The knowledge base, written into the server's database (no KB admin API on this branch):
-    the server's index sees the revision move and rebuilds."""
-    url = PG_URL or f"sqlite+aiosqlite:///{server.data_dir / 'kefu.db'}"
-
-    async def run() -> None:
-        db = Database(url)
-        try:
-            await seed_kb(db)
-        finally:
-            await db.dispose()
-
-    with ThreadPoolExecutor(1) as pool:  # sync Playwright keeps a loop running in this thread
-        pool.submit(asyncio.run, run()).result()
-
-
 def test_visitor_gets_the_answer_then_a_person(
     browser: Browser, kefu_server: KefuServer, admin: httpx.Client, shop_site: str
 ) -> None:
-    seed(kefu_server)
     inbox = new_inbox(admin, "Bot desk", "zh-TW", shop_site)
     routing = admin.get(f"/api/v1/inboxes/{inbox['id']}/routing").json()
     set_routing(
@@ -66,9 +45,10 @@ def test_visitor_gets_the_answer_then_a_person(
     page.get_by_role("button", name="傳送", exact=True).click()
 
     log = page.locator("kefu-widget [role=log]")
-    answer = log.locator(".m:not(.me)", has_text="週一至週五 09:00–18:00")
+    # The demo knowledge base's answer (a Q&A pair) and the article behind it.
+    answer = log.locator(".m:not(.me)", has_text="門市平日 11:00–21:00")
     expect(answer).to_have_count(1, timeout=TIMEOUT)
-    expect(answer).to_contain_text("/help/zh-TW/articles/opening-hours")
+    expect(answer).to_contain_text("/help/zh-TW/articles/store-hours")
     person = page.locator("kefu-widget").get_by_role("button", name="轉真人")
     expect(person).to_be_visible()
     person.click()
@@ -87,7 +67,7 @@ def test_visitor_gets_the_answer_then_a_person(
 
     with agent_page(browser, kefu_server, "admin@kefu.local") as console:
         console.goto(f"{kefu_server.base_url}/console/#/conversations/{conversation['id']}")
-        bot = console.locator(".msg-bot", has_text="週一至週五 09:00–18:00")
+        bot = console.locator(".msg-bot", has_text="門市平日 11:00–21:00")
         expect(bot).to_be_visible(timeout=TIMEOUT)
         expect(bot.locator(".bot-label")).to_have_text("機器人")  # the demo admin reads zh-TW
         expect(console.locator(".msg-incoming", has_text="你們幾點開門?")).to_be_visible()

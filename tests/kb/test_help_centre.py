@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from kefu.auth.principals import SystemPrincipal
 from kefu.kb.actions import do_create_article, do_create_category
-from kefu.kb.demo_loader import LoadedKb, load_demo_kb, read_demo_kb
+from kefu.kb.demo_content import load_demo_content
+from kefu.kb.demo_loader import LoadedKb, load_demo_kb
 from kefu.kb.help_centre import ViewCounter
 from kefu.kb.models import KbArticle, KbQaPair
 from kefu.kb.queries import category_by_slug
@@ -236,18 +237,21 @@ async def test_views_are_batched(
 async def test_the_demo_knowledge_base_loads_once_and_shows(
     client: httpx.AsyncClient, workspace: Workspace, runtime: Runtime
 ) -> None:
-    data = read_demo_kb()
+    data = load_demo_content()
     async with runtime.db.write() as session:
         loaded = await load_demo_kb(session, actor=SystemPrincipal())
-    assert loaded == LoadedKb(len(data["categories"]), len(data["articles"]), len(data["qa"]))
+    assert loaded == LoadedKb(len(data.categories), len(data.articles), len(data.qa))
     async with runtime.db.write() as session:
         assert await load_demo_kb(session, actor=SystemPrincipal()) is None  # not twice
     for locale in ("zh-TW", "en"):
         home = (await client.get(f"/help/{locale}/")).text
-        for article in data["articles"]:
-            if locale in article["locales"]:
-                title = html.escape(article["locales"][locale]["title"], quote=False)
-                assert f'<a href="/help/{locale}/articles/{article["slug"]}">{title}</a>' in home
+        for category in data.categories:
+            assert f'href="/help/{locale}/categories/{category.slug}"' in home
+            page = (await client.get(f"/help/{locale}/categories/{category.slug}")).text
+            for article in data.articles:
+                if article.category == category.slug and locale in article.locales:
+                    title = html.escape(article.locales[locale].title, quote=False)
+                    assert f'<a href="/help/{locale}/articles/{article.slug}">{title}</a>' in page
     async with runtime.db.read() as session:
         published = await session.scalar(
             select(func.count()).select_from(KbArticle).where(KbArticle.status == "published")
@@ -255,5 +259,5 @@ async def test_the_demo_knowledge_base_loads_once_and_shows(
         linked = await session.scalar(
             select(func.count()).select_from(KbQaPair).where(KbQaPair.article_id.is_not(None))
         )
-    assert published == len(data["articles"])
-    assert linked == sum(1 for qa in data["qa"] if qa.get("article"))
+    assert published == len(data.articles)
+    assert linked == sum(1 for qa in data.qa if qa.article)

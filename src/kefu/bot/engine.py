@@ -322,10 +322,10 @@ def _plain(markdown: str) -> str:
 
 
 def answer_text(source: Source, locale: str) -> str:
-    if source.kind == "qa":
-        return source.body
-    body = _plain(source.body)
     link = f"{say(locale, 'more')}{source.url}" if source.url else ""
+    if source.kind == "qa":
+        return "\n\n".join(p for p in (source.body, link) if p)
+    body = _plain(source.body)
     return "\n\n".join(p for p in (source.title, body, link) if p)
 
 

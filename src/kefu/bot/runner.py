@@ -344,7 +344,10 @@ class BotRunner:
                 qa = await session.get(KbQaPair, doc.ref_id)
             source = None
             if qa is not None and qa.enabled:
-                source = Source("qa", qa.id, qa.locale, doc.title, qa.answer)
+                # A pair linked to a published article points to it for the details.
+                linked = await self._article(qa.article_id, qa.locale) if qa.article_id else None
+                url = linked.url if linked is not None else ""
+                source = Source("qa", qa.id, qa.locale, doc.title, qa.answer, url)
         else:
             source = await self._action_source(doc.locale, action_id=doc.ref_id)
         if source is None:
