@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import func, select
 
 from kefu.auth.principals import SystemPrincipal
+from kefu.bot.actions import do_update_bot_settings
+from kefu.bot.settings import BotSettings
 from kefu.config import Settings
 from kefu.db import Database
 from kefu.inboxes.actions import do_create_inbox
@@ -27,8 +30,9 @@ class DemoLogin:
 
 
 async def create_demo_workspace(settings: Settings) -> list[DemoLogin] | None:
-    """Create an admin, two agents, one team, one website inbox and the demo knowledge base
-    (kb/demo/kb.json), unless users exist."""
+    """Create an admin, two agents, one team, a website inbox, the demo knowledge base
+    (kb/demo/kb.json) and a second website inbox where the FAQ bot answers, unless users
+    exist."""
     db = Database(settings.effective_database_url)
     try:
         async with db.write() as session:
@@ -60,17 +64,30 @@ async def create_demo_workspace(settings: Settings) -> list[DemoLogin] | None:
                 name="客服一組 Support",
                 member_ids=[u.id for u in users[1:]],
             )
-            await do_create_inbox(
+            website = partial(
+                do_create_inbox,
                 session,
                 actor=system,
-                name="官網客服 Website",
-                greeting="您好!有什麼可以幫您的嗎? Hi! How can we help?",
                 locale="zh-TW",
                 allowed_origins=[settings.base_url()],
                 team_id=team.id,
                 member_ids=[u.id for u in users],
             )
+            await website(
+                name="官網客服 Website",
+                greeting="您好!有什麼可以幫您的嗎? Hi! How can we help?",
+            )
             await load_demo_kb(session, actor=system)  # help centre, widget search, FAQ bot
+            # A second website inbox where the FAQ bot answers first (/demo/bot).
+            bot_inbox = await website(name="小幫手 FAQ bot")
+            await do_update_bot_settings(
+                session,
+                actor=system,
+                inbox=bot_inbox,
+                settings=BotSettings(enabled=True),
+                sealed_api_key=None,
+                replace_key=False,
+            )
     finally:
         await db.dispose()
     path = settings.data_dir / LOGINS_FILE
@@ -84,6 +101,7 @@ def print_banner(settings: Settings, logins: list[DemoLogin] | None) -> None:
     print(f"kefu is starting on {base}")
     print(f"  console:   {base}/console/")
     print(f"  demo site: {base}/demo  (carries the chat widget)")
+    print(f"  FAQ bot:   {base}/demo/bot  (the widget of the inbox where the bot answers first)")
     print(f"  help:      {base}/help  (the help centre: published articles)")
     print(f"  API docs:  {base}/docs  (OpenAPI: {base}/openapi.json)")
     if logins:

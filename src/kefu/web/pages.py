@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import select
 
 from kefu.auth.dependencies import RuntimeDep
+from kefu.bot.settings import bot_settings
 from kefu.i18n import pick_locale, translate
 from kefu.inboxes.models import Inbox
 
@@ -59,6 +60,21 @@ async def demo_page(request: Request, runtime: RuntimeDep) -> Response:
                 select(Inbox).where(Inbox.channel_type == "web").order_by(Inbox.id).limit(1)
             )
         ).scalar_one_or_none()
+    return _demo_site(request, inbox)
+
+
+@router.get("/demo/bot")
+async def demo_bot_page(request: Request, runtime: RuntimeDep) -> Response:
+    """The demo site with the widget of the first web inbox whose FAQ bot is on."""
+    async with runtime.db.read() as session:
+        inboxes = await session.scalars(
+            select(Inbox).where(Inbox.channel_type == "web").order_by(Inbox.id)
+        )
+        inbox = next((i for i in inboxes if bot_settings(i).enabled), None)
+    return _demo_site(request, inbox)
+
+
+def _demo_site(request: Request, inbox: Inbox | None) -> Response:
     locale = pick_locale(request.headers.get("accept-language"))
     title = html.escape(translate("demo.title", locale, "kefu demo site"))
     intro = html.escape(translate("demo.intro", locale, "Click the button to chat."))
