@@ -78,6 +78,8 @@ def start_server(data_dir: Path, database_url: str, port: int) -> subprocess.Pop
         "KEFU_REDIS_URL": "",
         "KEFU_SECRET_KEY": "e2e-secret-" + "k" * 32,
         "KEFU_DEMO": "true",
+        # Bot actions call local fake services (tests/bot/fake_services.py) on 127.0.0.1.
+        "KEFU_CHANNEL_ALLOW_PRIVATE_URLS": "true",
     }
     with open(data_dir / "server.log", "ab") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
