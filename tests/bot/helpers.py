@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from kefu.runtime import Runtime
+from tests.conftest import Workspace, visitor_send
 
 
 async def settle(runtime: Runtime) -> None:
@@ -14,6 +15,20 @@ async def settle(runtime: Runtime) -> None:
     for _ in range(4):
         await runtime.dispatcher.settle()
         await runtime.bot.settle()
+
+
+async def ask(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    workspace: Workspace,
+    text: str,
+    token: str | None = None,
+) -> str:
+    """A visitor's message to the workspace's inbox, once the bot has dealt with it; returns
+    the visitor token for the next one."""
+    body = await visitor_send(client, workspace.inbox, text, token)
+    await settle(runtime)
+    return str(body["visitor_token"])
 
 
 async def latest(agent: httpx.AsyncClient) -> dict[str, Any]:

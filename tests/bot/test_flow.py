@@ -23,7 +23,7 @@ from kefu.conversations.models import Conversation
 from kefu.db import utcnow
 from kefu.kb.models import KbArticle
 from kefu.runtime import Runtime
-from tests.bot.helpers import activities, latest, said_by, settle
+from tests.bot.helpers import activities, ask, latest, said_by, settle
 from tests.bot.kb import enable_bot, seed_kb
 from tests.conftest import Workspace, agent_client, visitor_send
 from tests.realtime.test_resume import recv_until
@@ -40,18 +40,6 @@ async def bot_inbox(runtime: Runtime, workspace: Workspace) -> dict[str, int]:
 async def turns(runtime: Runtime) -> list[BotTurn]:
     async with runtime.db.read() as session:
         return list(await session.scalars(select(BotTurn).order_by(BotTurn.id)))
-
-
-async def ask(
-    client: httpx.AsyncClient,
-    runtime: Runtime,
-    workspace: Workspace,
-    text: str,
-    token: str | None = None,
-) -> str:
-    body = await visitor_send(client, workspace.inbox, text, token)
-    await settle(runtime)
-    return str(body["visitor_token"])
 
 
 async def test_answer_then_handoff_to_the_queue(

@@ -13,22 +13,10 @@ from kefu.bot.http_actions import seal_action_secret
 from kefu.bot.models import BotAction
 from kefu.runtime import Runtime
 from tests.bot.fake_services import ORDER_SECRET, FakeChatCompletions, FakeOrderService
-from tests.bot.helpers import activities, latest, said_by, settle
+from tests.bot.helpers import activities, ask, latest, said_by
 from tests.bot.kb import enable_bot, seed_kb
 from tests.channels.provider_server import serve_asgi
-from tests.conftest import Workspace, agent_client, visitor_send
-
-
-async def ask(
-    client: httpx.AsyncClient,
-    runtime: Runtime,
-    workspace: Workspace,
-    text: str,
-    token: str | None = None,
-) -> str:
-    body = await visitor_send(client, workspace.inbox, text, token)
-    await settle(runtime)
-    return str(body["visitor_token"])
+from tests.conftest import Workspace, agent_client
 
 
 async def test_order_status_from_the_company_service(
