@@ -23,11 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import text
 
-from kefu.db import null_pool_engine
-from kefu.models import Base
-from tests.conftest import PG_URL, free_port
+from tests.conftest import PG_URL, free_port, reset_pg
 from tests.demo_inbox import quiet_demo_inboxes
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,16 +52,10 @@ class KefuServer:
 
 
 def _truncate(url: str) -> None:
-    async def run() -> None:
-        engine = null_pool_engine(url)
-        tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
-        async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        await engine.dispose()
-
+    """The PostgreSQL test database back to its freshly migrated state (tests.conftest)."""
     # In a thread: sync Playwright keeps an event loop running in this one.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, run()).result()
+        pool.submit(asyncio.run, reset_pg(url)).result()
 
 
 def start_server(data_dir: Path, database_url: str, port: int) -> subprocess.Popen[bytes]:
