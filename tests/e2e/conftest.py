@@ -9,6 +9,7 @@ import asyncio
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -99,6 +100,8 @@ def kefu_server(
         _truncate(PG_URL)
         database_url = PG_URL
     else:
+        # Already migrated: the server only creates its demo workspace (~1 s less a module).
+        shutil.copy(migrated_template, data_dir / "kefu.db")
         database_url = f"sqlite+aiosqlite:///{data_dir / 'kefu.db'}"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
