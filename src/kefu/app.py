@@ -34,7 +34,7 @@ from kefu.errors import KefuError, RateLimited
 from kefu.i18n import pick_locale, translate
 from kefu.identity import views as identity_views
 from kefu.inboxes import views as inbox_views
-from kefu.limits import BodySizeLimitMiddleware, NulCharacterMiddleware
+from kefu.limits import BodySizeLimitMiddleware
 from kefu.notifications import views as notification_views
 from kefu.realtime import endpoints as realtime_endpoints
 from kefu.routing import views as routing_views
@@ -162,7 +162,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(realtime_endpoints.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(NulCharacterMiddleware)
     app.add_middleware(WidgetCORSMiddleware)
     upload_limit = attachment_views.upload_body_limit(settings.max_upload_bytes)
     app.add_middleware(
