@@ -9,6 +9,7 @@ import asyncio
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -23,11 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import text
 
-from kefu.db import null_pool_engine
-from kefu.models import Base
-from tests.conftest import PG_URL, free_port
+from tests.conftest import PG_URL, free_port, reset_pg
 from tests.demo_inbox import quiet_demo_inboxes
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,19 +53,10 @@ class KefuServer:
 
 
 def _truncate(url: str) -> None:
-    async def run() -> None:
-        engine = null_pool_engine(url)
-        tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
-        async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            # The rows migrations seed (as a freshly migrated database has them).
-            seed = "INSERT INTO kb_state (id, revision, extra) VALUES (1, 0, '{}')"
-            await conn.execute(text(seed))
-        await engine.dispose()
-
+    """The PostgreSQL test database back to its freshly migrated state (tests.conftest)."""
     # In a thread: sync Playwright keeps an event loop running in this one.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, run()).result()
+        pool.submit(asyncio.run, reset_pg(url)).result()
 
 
 def start_server(data_dir: Path, database_url: str, port: int) -> subprocess.Popen[bytes]:
@@ -113,6 +102,8 @@ def kefu_server(
         _truncate(PG_URL)
         database_url = PG_URL
     else:
+        # Already migrated: the server only creates its demo workspace (~1 s less a module).
+        shutil.copy(migrated_template, data_dir / "kefu.db")
         database_url = f"sqlite+aiosqlite:///{data_dir / 'kefu.db'}"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
