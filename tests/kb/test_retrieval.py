@@ -149,18 +149,28 @@ def test_out_of_scope_questions_score_low(demo: KbIndex) -> None:
 
 
 def test_a_question_two_answers_fit_is_less_sure() -> None:
-    one = KbIndex.build([article(1, "en", "Gift cards", "Gift cards are valid for two years.")])
+    # (Titles other than the question: a question that *is* a title is sure of it.)
+    one = KbIndex.build([article(1, "en", "Vouchers", "Gift cards are valid for two years.")])
     two = KbIndex.build(
         [
-            article(1, "en", "Gift cards", "Gift cards are valid for two years."),
-            article(2, "en", "Gift cards in store", "Gift cards work in stores too."),
+            article(1, "en", "Vouchers", "Gift cards are valid for two years."),
+            article(2, "en", "Shopping in person", "Gift cards work in stores too."),
         ]
     )
     assert top(two, "gift cards").confidence < top(one, "gift cards").confidence
+    # A question that is an article's title is answered by it, a rival or not.
+    titled = KbIndex.build(
+        [
+            article(1, "en", "Gift cards", "Gift cards are valid for two years."),
+            article(2, "en", "Shopping in person", "Gift cards work in stores too."),
+        ]
+    )
+    assert top(titled, "gift cards").document.ref_id == 1
+    assert top(titled, "gift cards").confidence == 1.0
     # A Q&A pair linked to the article is the same answer, not a rival.
     linked = KbIndex.build(
         [
-            article(1, "en", "Gift cards", "Gift cards are valid for two years."),
+            article(1, "en", "Vouchers", "Gift cards are valid for two years."),
             qa(1, "en", "How long are gift cards valid?", article_id=1),
         ]
     )

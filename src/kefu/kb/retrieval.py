@@ -330,7 +330,7 @@ class KbIndex:
             for i, text in enumerate(doc.texts):
                 weight = _TITLE_WEIGHT if doc.kind == "article" and i == 0 else 1
                 words, bigrams, parts = _analyse(text)
-                if doc.kind != "article" and words:
+                if (doc.kind != "article" or i == 0) and words:  # an article's title too
                     index._phrasings.setdefault(n, []).append(frozenset(words))
                 for w in words:
                     counts[w] += weight
