@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from kefu.auth.principals import SystemPrincipal
 from kefu.bot.actions import do_update_bot_settings
-from kefu.bot.settings import BotSettings
+from kefu.bot.settings import BotSettings, MenuItem, in_both
 from kefu.config import Settings
 from kefu.db import Database
 from kefu.inboxes.actions import do_create_inbox
@@ -20,6 +20,17 @@ from kefu.users.actions import do_create_user
 from kefu.users.models import User
 
 LOGINS_FILE = "demo-logins.txt"
+# The demo bot's welcome menu: an order question and the returns article from the demo
+# knowledge base, and a person.
+DEMO_BOT_MENU = [
+    MenuItem(
+        label=in_both("查詢訂單", "Order status"),
+        kind="article",
+        value="order-status",
+    ),
+    MenuItem(label=in_both("退換貨", "Returns"), kind="article", value="how-to-return"),
+    MenuItem(label=in_both("真人客服", "Talk to a person"), kind="handoff"),
+]
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,7 @@ async def create_demo_workspace(settings: Settings) -> list[DemoLogin] | None:
                 session,
                 actor=system,
                 inbox=bot_inbox,
-                settings=BotSettings(enabled=True),
+                settings=BotSettings(enabled=True, menu=DEMO_BOT_MENU),
                 sealed_api_key=None,
                 replace_key=False,
             )

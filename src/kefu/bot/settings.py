@@ -19,7 +19,7 @@ DEFAULT_THRESHOLD: float = float(getattr(retrieval, "DEFAULT_THRESHOLD", 0.5))
 MenuKind = Literal["question", "article", "action", "handoff"]
 
 
-def _text(zh: str, en: str) -> LocalizedText:
+def in_both(zh: str, en: str) -> LocalizedText:
     return LocalizedText.model_validate({"zh-TW": zh, "en": en})
 
 
@@ -35,16 +35,16 @@ class MenuItem(BaseModel):
 
 
 def _default_menu() -> list[MenuItem]:
-    return [MenuItem(label=_text("真人客服", "Talk to a person"), kind="handoff")]
+    return [MenuItem(label=in_both("真人客服", "Talk to a person"), kind="handoff")]
 
 
 class BotSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = False
-    name: LocalizedText = _text("小幫手", "Assistant")
+    name: LocalizedText = in_both("小幫手", "Assistant")
     threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0.0, le=1.0)
-    welcome: LocalizedText = _text(
+    welcome: LocalizedText = in_both(
         "您好，我是小幫手！請直接輸入您的問題，或選擇下方項目。",
         "Hi, I'm the assistant! Type your question or pick one below.",
     )
