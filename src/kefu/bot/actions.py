@@ -3,9 +3,10 @@ admins' settings (`do_update_bot_settings`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
@@ -15,11 +16,12 @@ from kefu.auth.permissions import actor_user_id, require_admin
 from kefu.auth.principals import BOT, Principal
 from kefu.bot.engine import Plan
 from kefu.bot.models import BotTurn
-from kefu.bot.phase import BOT_STATE
+from kefu.bot.phase import BOT_STATE, end_bot_phase
 from kefu.bot.settings import BotSettings
 from kefu.contacts.actions import announce_contact, do_record_prechat_details
 from kefu.conversations import events
 from kefu.conversations.models import Conversation
+from kefu.db import utcnow
 from kefu.events.bus import send_event_on_commit
 from kefu.inboxes.models import Inbox
 from kefu.kb.models import KbArticle
@@ -170,3 +172,45 @@ async def do_update_bot_settings(
         enabled=settings.enabled,
     )
     return settings
+
+
+def idle_in_bot_phase(inbox_id: int, quiet_since: datetime) -> Select[Conversation]:
+    """The inbox's conversations still with the bot (not queued for a person), quiet since
+    `quiet_since`."""
+    return select(Conversation).where(
+        Conversation.inbox_id == inbox_id,
+        Conversation.routing_state == BOT_STATE,
+        Conversation.status == "open",
+        Conversation.queued_at.is_(None),
+        Conversation.last_activity_at < quiet_since,
+    )
+
+
+async def do_resolve_idle_bot_conversations(
+    session: AsyncSession, *, inbox: Inbox, quiet_since: datetime, limit: int = 100
+) -> int:
+    """Resolve the inbox's conversations that are still with the bot, quiet since
+    `quiet_since`: the customer left (their question answered, or not asked). Not those the
+    bot queued for a person. A customer who writes again reopens it with the bot."""
+    query = (
+        idle_in_bot_phase(inbox.id, quiet_since)
+        .order_by(Conversation.id)
+        .limit(limit)
+        .options(joinedload(Conversation.contact), joinedload(Conversation.assignee))
+        .with_for_update(of=Conversation, skip_locked=True)
+    )
+    closed = 0
+    for conversation in await session.scalars(query):
+        end_bot_phase(conversation, "idle")
+        conversation.status = "resolved"
+        conversation.resolved_at = utcnow()
+        await append_message(
+            session,
+            conversation=conversation,
+            kind="activity",
+            actor=BOT,
+            activity={"type": "status_changed", "from": "open", "to": "resolved", "by": "bot"},
+        )
+        send_event_on_commit(session, events.conversation_changed(conversation))
+        closed += 1
+    return closed

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,7 +23,12 @@ from sqlalchemy.orm import joinedload
 
 from kefu.auth.sealing import SecretBox
 from kefu.bot import engine, generative, http_actions
-from kefu.bot.actions import SECRETS_KEY, do_apply_bot_turn
+from kefu.bot.actions import (
+    SECRETS_KEY,
+    do_apply_bot_turn,
+    do_resolve_idle_bot_conversations,
+    idle_in_bot_phase,
+)
 from kefu.bot.engine import ActionCall, GenerativeCall, Plan, Source, TurnInput
 from kefu.bot.intents import MATCH_CHARS, guess_locale
 from kefu.bot.models import BotAction
@@ -152,6 +157,29 @@ class BotRunner:
             behind = latest.get(row.id, 0) > int((row.bot_state or {}).get("seq", 0))
             if behind and row.id not in self._tasks:
                 await self.run_turn(row.id)
+
+    async def resolve_idle(self) -> int:
+        """Resolve conversations the customer left while with the bot (each inbox's
+        `idle_resolve_hours`); a read first, so that quiet rounds take no writer."""
+        now = utcnow()
+        due: list[tuple[int, datetime]] = []
+        async with self.db.read() as session:
+            for inbox in await session.scalars(select(Inbox).order_by(Inbox.id)):
+                hours = bot_settings(inbox).idle_resolve_hours
+                if not hours:
+                    continue
+                quiet_since = now - timedelta(hours=hours)
+                if await session.scalar(idle_in_bot_phase(inbox.id, quiet_since).limit(1)):
+                    due.append((inbox.id, quiet_since))
+        closed = 0
+        for inbox_id, quiet_since in due:
+            async with self.db.write() as session:
+                current = await session.get(Inbox, inbox_id)
+                if current is not None:
+                    closed += await do_resolve_idle_bot_conversations(
+                        session, inbox=current, quiet_since=quiet_since
+                    )
+        return closed
 
     async def run_turn(self, conversation_id: int) -> bool:
         """One turn; False if there was nothing to answer or someone else answered first."""

@@ -54,6 +54,9 @@ class BotSettings(BaseModel):
     # Outside business hours: collect an email or phone and the question instead of a plain
     # handoff (the conversation still waits in the queue for the morning).
     after_hours_collection: bool = True
+    # A conversation still with the bot and quiet this long is resolved (0: never); one the
+    # bot queued for a person (after hours) is never closed this way.
+    idle_resolve_hours: int = Field(default=24, ge=0, le=720)
     generative: GenerativeSettings = GenerativeSettings()
 
     @field_validator("handoff_keywords")

@@ -326,7 +326,9 @@ async def record_customer_message(
             # assignee here would add to their load without the capacity check.
             conversation.assignee_id = None
             set_committed_value(conversation, "assignee", None)
-            conversation.routing_state = "reopened"
+            # One the bot closed when the customer went quiet goes back to the bot.
+            left_the_bot = (conversation.bot_state or {}).get("ended") == "idle"
+            conversation.routing_state = "new" if left_the_bot else "reopened"
         await append_message(
             session,
             conversation=conversation,

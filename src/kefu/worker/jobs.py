@@ -98,6 +98,7 @@ class Worker:
         await self._job("routing sweep", self.dispatcher.sweep)
         if self.bot is not None:
             await self._job("bot sweep", self.bot.sweep)
+            await self._job("idle bot conversations", self.bot.resolve_idle)
         await self._job("outbox", self.outbox.run_due)
         await self._job("email polling", self.mail.run_due)
         await self._job("search index", lambda: index_pending(self.db))

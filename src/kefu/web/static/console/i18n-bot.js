@@ -23,6 +23,9 @@ export const BOT_CATALOG = {
     "bot.threshold": "Confidence threshold (0–1)",
     "bot.thresholdHint":
       "The bot answers only when its match is at least this confident; below it, it hands the conversation to a person.",
+    "bot.idleHours": "Resolve after the customer is quiet for (hours)",
+    "bot.idleHoursHint":
+      "A conversation still with the bot is resolved after this many quiet hours (0: never); one waiting for a person never is. If the customer writes again, the bot answers.",
     "bot.afterHours": "Outside business hours, collect contact details and the question",
     "bot.afterHoursHint":
       "Outside the inbox's business hours the bot still answers what it can; otherwise it asks for an email or phone number and leaves the conversation waiting for the morning.",
@@ -188,6 +191,9 @@ export const BOT_CATALOG = {
     "bot.name": "機器人名稱",
     "bot.threshold": "信心門檻(0–1)",
     "bot.thresholdHint": "比對信心達到此門檻才回答;低於門檻時轉給真人客服。",
+    "bot.idleHours": "客戶沒有回應幾小時後結案",
+    "bot.idleHoursHint":
+      "仍由機器人處理的對話,客戶這麼多小時沒有回應就結案(0:不結案);等待真人的對話不會。客戶再傳訊息時由機器人接續回答。",
     "bot.afterHours": "非營業時間收集聯絡方式與問題",
     "bot.afterHoursHint":
       "非營業時間機器人仍回答能回答的問題;其餘則請客戶留下電子郵件或電話,對話留待上班時間處理。",

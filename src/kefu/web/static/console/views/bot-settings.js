@@ -210,6 +210,16 @@ function botForm(container, ctx, inbox, settings, actions) {
     inputmode: "decimal",
     value: String(settings.threshold),
   });
+  const idleHours = h("input", {
+    type: "number",
+    name: "idle_resolve_hours",
+    min: "0",
+    max: "720",
+    step: "1",
+    required: true,
+    inputmode: "numeric",
+    value: String(settings.idle_resolve_hours ?? 24),
+  });
   const welcome = localizedText(t("bot.welcome"), settings.welcome, { rows: 3, name: "welcome" });
   const keyList = h(
     "datalist",
@@ -269,6 +279,7 @@ function botForm(container, ctx, inbox, settings, actions) {
       enabled: enabled.input.checked,
       name: name.value(),
       threshold: Number(threshold.value),
+      idle_resolve_hours: Number(idleHours.value),
       welcome: welcome.value(),
       menu: menu.values(),
       handoff_keywords: splitList(keywords.value),
@@ -298,7 +309,12 @@ function botForm(container, ctx, inbox, settings, actions) {
       h("div", { class: "checks" }, enabled.el, afterHours.el),
       h("p", { class: "hint", text: t("bot.afterHoursHint") }),
       name.el,
-      h("div", { class: "form-grid" }, labelled(t("bot.threshold"), threshold, t("bot.thresholdHint"))),
+      h(
+        "div",
+        { class: "form-grid" },
+        labelled(t("bot.threshold"), threshold, t("bot.thresholdHint")),
+        labelled(t("bot.idleHours"), idleHours, t("bot.idleHoursHint")),
+      ),
     ),
     section(
       t("bot.welcomeTitle"),
