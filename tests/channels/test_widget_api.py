@@ -4,6 +4,7 @@ import httpx
 from fastapi import FastAPI
 
 from kefu.inboxes.models import Inbox
+from kefu.kb.models import KbArticle
 from kefu.runtime import Runtime
 from tests.conftest import Workspace, agent_client, visitor_send
 
@@ -26,6 +27,7 @@ async def test_widget_config_and_origin_check(
         "prechat": None,
         "open_now": None,
         "transcript": False,  # no SMTP configured
+        "help_articles": False,  # nothing published: the widget hides its help search
     }
     assert ok.headers["access-control-allow-origin"] == "https://shop.example.com"
     evil = await client.post(
@@ -119,3 +121,16 @@ async def test_visitor_read_mark_never_moves_back(
     fresh = (await agent.get(f"/api/v1/conversations/{conv['id']}")).json()
     assert fresh["contact_last_read_seq"] == 3  # not back to 2, and capped at last_seq
     await agent.aclose()
+
+
+async def test_widget_config_says_when_there_are_help_articles(
+    client: httpx.AsyncClient, workspace: Workspace, runtime: Runtime
+) -> None:
+    url = f"/api/v1/widget/{workspace.inbox.public_key}/config"
+    async with runtime.db.write() as session:
+        draft = KbArticle(slug="draft-only", status="draft")
+        session.add(draft)
+    assert (await client.get(url)).json()["help_articles"] is False  # drafts are not public
+    async with runtime.db.write() as session:
+        session.add(KbArticle(slug="published", status="published"))
+    assert (await client.get(url)).json()["help_articles"] is True

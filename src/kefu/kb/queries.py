@@ -198,3 +198,11 @@ async def qa_pairs_by_id(*, session: AsyncSession, ids: Sequence[int]) -> Sequen
     return (
         await session.scalars(select(KbQaPair).where(KbQaPair.id.in_(list(ids)), KbQaPair.enabled))
     ).all()
+
+
+async def has_published_articles(*, session: AsyncSession) -> bool:
+    """Whether the help centre has anything to show (the widget hides its search box if not)."""
+    found = await session.scalar(
+        select(KbArticle.id).where(KbArticle.status == "published").limit(1)
+    )
+    return found is not None

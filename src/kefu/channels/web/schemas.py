@@ -34,6 +34,8 @@ class WidgetConfigOut(BaseModel):
     transcript: bool = False
     # Files the customer may send (None: none).
     attachments: WidgetAttachmentsOut | None = None
+    # The knowledge base has published articles: the widget shows its help search box.
+    help_articles: bool = False
 
 
 class WidgetMessageIn(BaseModel):

@@ -34,6 +34,7 @@ from kefu.db import utcnow
 from kefu.errors import NotFound, PermissionDenied
 from kefu.inboxes.models import Inbox
 from kefu.inboxes.queries import get_inbox_by_key
+from kefu.kb.queries import has_published_articles
 from kefu.messages.actions import DuplicateSend, do_send_visitor_message
 from kefu.messages.queries import list_messages
 from kefu.messages.schemas import visitor_message_out
@@ -87,6 +88,7 @@ async def load_visitor_conversation(
 async def widget_config(inbox_key: str, request: Request, runtime: RuntimeDep) -> WidgetConfigOut:
     async with runtime.db.read() as session:
         inbox = await load_inbox(session, runtime, inbox_key, request.headers.get("origin"))
+        help_articles = await has_published_articles(session=session)
     settings = routing_settings(inbox)
     form = settings.prechat
     prechat = None
@@ -111,6 +113,7 @@ async def widget_config(inbox_key: str, request: Request, runtime: RuntimeDep) -
         open_now=None if hours.always_open else is_open(hours, utcnow()),
         transcript=runtime.settings.email_enabled,
         attachments=widget_attachments(inbox, hard_cap=runtime.settings.max_upload_bytes),
+        help_articles=help_articles,
     )
 
 

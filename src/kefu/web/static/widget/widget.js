@@ -187,6 +187,7 @@
   );
   // Help articles (the public KB search), until the visitor starts a chat: see findHelp.
   var kbEl = panel.appendChild(attrs(h("div", "h"), { role: "search" }));
+  kbEl.hidden = true; // until the configuration says there are articles (hasHelp)
   var kbIn = kbEl.appendChild(
     attrs(h("input"), { type: "search", "aria-label": T.kb, placeholder: T.kb, maxlength: "200" })
   );
@@ -1001,6 +1002,7 @@
 
   // ---- inbox configuration: name, greeting, colour ----
   var configLoaded = false;
+  var hasHelp = false;
   function loadConfig() {
     configLoaded = true;
     api("GET", "/config", null, true).then(
@@ -1009,6 +1011,7 @@
         root.querySelectorAll(".z").forEach(function (e) { e.textContent = inboxName; });
         if (c.prechat) buildPre(c.prechat);
         canMail = !!c.transcript;
+        hasHelp = !!c.help_articles;
         if ((att = c.attachments)) upIn.accept = att.types.concat(att.extensions).join();
         syncPre();
         greetText.textContent = c.greeting || "";
@@ -1060,7 +1063,7 @@
     mailBtn.hidden = !canMail || !st.c;
     upBtn.hidden = !att || !st.t;
     preEl.hidden = !preCfg || !!st.c || st.q.some(function (p) { return p.pre; });
-    kbEl.hidden = !!st.c || st.q.length > 0;
+    kbEl.hidden = !hasHelp || !!st.c || st.q.length > 0;
   }
 
   // ---- the survey: CSAT (1-5, comment), then NPS (0-10) if the inbox asks it ----
