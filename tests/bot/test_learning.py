@@ -14,8 +14,9 @@ from tests.bot.report_fixtures import add_turn, new_conversation
 from tests.conftest import Workspace, agent_client
 from tests.contacts.helpers import add_member, make_user
 
-PERMISSION_TESTED = {"GET /api/v1/bot/unanswered"}
+PERMISSION_TESTED = {"GET /api/v1/bot/unanswered", "POST /api/v1/bot/unanswered/reviewed"}
 URL = "/api/v1/bot/unanswered"
+REVIEWED = "/api/v1/bot/unanswered/reviewed"
 
 
 def turn(n: int, question: str, outcome: str = "unanswered", **kw: object) -> BotTurn:
@@ -172,3 +173,48 @@ async def test_report_input_errors(app: FastAPI, workspace: Workspace) -> None:
     assert (await admin.get(URL, params={"inbox_id": 2**40})).status_code == 422
     empty = (await admin.get(URL, params={"since": "2026-01-01", "until": "2026-01-02"})).json()
     assert empty["groups"] == [] and empty["turns"] == 0
+
+
+async def test_a_reviewed_group_leaves_the_report(
+    app: FastAPI, client: httpx.AsyncClient, workspace: Workspace, runtime: Runtime
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    inbox, other = workspace.inbox, workspace.other_inbox
+    mine = await new_conversation(client, runtime, inbox, "hi")
+    theirs = await new_conversation(client, runtime, other, "hi")
+    for conversation_id, box, question in (
+        (mine, inbox, "Do you ship to Japan?"),
+        (mine, inbox, "ship to japan"),
+        (mine, inbox, "Do you sell gift cards?"),
+        (theirs, other, "Do you ship to Japan?"),
+    ):
+        await add_turn(
+            runtime,
+            conversation_id=conversation_id,
+            inbox_id=box.id,
+            question=question,
+            outcome="unanswered",
+            reason=None,
+            created_at=now - timedelta(hours=1),
+            locale="en",
+        )
+    admin = await agent_client(app, workspace.admin.email)
+    lead_user = await make_user(runtime, "lead2@example.com", "supervisor")
+    await add_member(admin, inbox, lead_user.id)
+    lead = await agent_client(app, "lead2@example.com")
+    agent = await agent_client(app, workspace.agent.email)
+
+    japan = (await admin.get(URL)).json()["groups"][0]
+    assert japan["representative"] == "Do you ship to Japan?" and len(japan["turn_ids"]) == 3
+    # The supervisor marks the group: only the turns of their own inbox go.
+    assert (await agent.post(REVIEWED, json={"turn_ids": japan["turn_ids"]})).status_code == 403
+    done = await lead.post(REVIEWED, json={"turn_ids": japan["turn_ids"]})
+    assert done.status_code == 200 and done.json() == {"reviewed": 2}
+    left = (await admin.get(URL)).json()["groups"]
+    assert sorted((g["representative"], g["count"]) for g in left) == [
+        ("Do you sell gift cards?", 1),
+        ("Do you ship to Japan?", 1),  # the other inbox's turn
+    ]
+    again = await admin.post(REVIEWED, json={"turn_ids": japan["turn_ids"]})
+    assert again.json() == {"reviewed": 1}  # only the one not reviewed yet
+    assert (await admin.post(REVIEWED, json={"turn_ids": []})).status_code == 422

@@ -332,6 +332,8 @@ def test_unanswered_group_becomes_a_qa_pair(kefu_server: KefuServer, browser: Br
             assert len(made) == 1
             assert f"Can I buy a gift card {tag}?" in made[0]["questions"]
             assert any(tag in q and "gift vouchers" in q for q in made[0]["questions"])
+            # Dealt with: the group leaves the report.
+            assert not grouped()
 
             # The daily figures: the conversation the bot handed off is counted today.
             page.locator(".bot-tabs").get_by_role("link", name="每日數據").click()

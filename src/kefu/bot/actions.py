@@ -3,6 +3,7 @@ admins' settings (`do_update_bot_settings`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -214,3 +215,19 @@ async def do_resolve_idle_bot_conversations(
         send_event_on_commit(session, events.conversation_changed(conversation))
         closed += 1
     return closed
+
+
+async def do_mark_turns_reviewed(
+    session: AsyncSession, *, turn_ids: Sequence[int], inbox_ids: list[int] | None
+) -> int:
+    """The learning loop dealt with these turns (a Q&A pair was made from their group, or it
+    was dismissed): they leave the report. Only turns of `inbox_ids` (None: any)."""
+    query = (
+        update(BotTurn)
+        .where(BotTurn.id.in_(list(turn_ids)), BotTurn.reviewed_at.is_(None))
+        .values(reviewed_at=utcnow())
+    )
+    if inbox_ids is not None:
+        query = query.where(BotTurn.inbox_id.in_(inbox_ids))
+    result = await session.execute(query)
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -102,6 +102,7 @@ class Group:
     reasons: dict[str, int]  # "unanswered" or the handoff reason
     first_seen: datetime
     last_seen: datetime
+    turn_ids: list[int]  # for POST /api/v1/bot/unanswered/reviewed
 
 
 @dataclass(slots=True)
@@ -128,6 +129,7 @@ async def unanswered_turns(
         BotTurn.created_at >= start,
         BotTurn.created_at < end,
         BotTurn.question != "",
+        BotTurn.reviewed_at.is_(None),
         or_(
             BotTurn.outcome == "unanswered",
             and_(BotTurn.outcome == "handoff", BotTurn.reason.in_(HANDOFF_REASONS)),
@@ -224,4 +226,5 @@ def _group(turns: list[BotTurn]) -> Group:
         ),
         first_seen=newest[-1].created_at,
         last_seen=newest[0].created_at,
+        turn_ids=sorted(t.id for t in turns),
     )

@@ -59,4 +59,6 @@ class BotTurn(Base):
     source_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     feedback: Mapped[str | None] = mapped_column(String(12), nullable=True)  # helped | not_helped
+    # Dealt with in the learning loop (a Q&A pair made from it, or dismissed): out of the report.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

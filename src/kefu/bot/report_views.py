@@ -8,10 +8,11 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.auth.dependencies import Agent, RuntimeDep
 from kefu.bot import assist, learning, metrics
+from kefu.bot.actions import do_mark_turns_reviewed
 from kefu.bounds import IdPath, IdQuery
 from kefu.conversations.queries import access_conversation
 
@@ -43,6 +44,17 @@ class UnansweredGroupOut(BaseModel):
     first_seen: datetime
     last_seen: datetime
     suggested_qa: SuggestedQaOut
+    turn_ids: list[int]  # what POST /bot/unanswered/reviewed takes to remove the group
+
+
+class ReviewedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    turn_ids: list[int] = Field(min_length=1, max_length=learning.MAX_TURNS)
+
+
+class ReviewedOut(BaseModel):
+    reviewed: int  # turns newly marked (others were already, or outside the viewer's inboxes)
 
 
 class UnansweredOut(BaseModel):
@@ -85,6 +97,7 @@ async def unanswered(
                 first_seen=g.first_seen,
                 last_seen=g.last_seen,
                 suggested_qa=SuggestedQaOut(locale=g.locale, questions=g.questions),
+                turn_ids=g.turn_ids,
             )
             for g in groups
         ],
@@ -133,6 +146,18 @@ def _day_out(row: metrics.DayFigures) -> DayOut:
         csat_average=row.csat_average,
         csat_satisfied_rate=row.csat_satisfied_rate,
     )
+
+
+@router.post("/bot/unanswered/reviewed", response_model=ReviewedOut)
+async def mark_reviewed(body: ReviewedIn, actor: Agent, runtime: RuntimeDep) -> ReviewedOut:
+    """A group of the report dealt with (its Q&A pair made, or dismissed): its turns leave the
+    report. Admins any; supervisors their inboxes' turns only."""
+    async with runtime.db.write() as session:
+        inbox_ids = await learning.report_inbox_ids(session=session, actor=actor, inbox_id=None)
+        reviewed = await do_mark_turns_reviewed(
+            session, turn_ids=body.turn_ids, inbox_ids=inbox_ids
+        )
+    return ReviewedOut(reviewed=reviewed)
 
 
 @router.get("/bot/metrics", response_model=MetricsOut)

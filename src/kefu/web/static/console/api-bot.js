@@ -48,5 +48,8 @@ export const botApi = {
     return request("GET", `/api/v1/bot/metrics?${q}`);
   },
   createQa: (body) => request("POST", "/api/v1/kb/qa", body),
+  // A group dealt with (its Q&A pair made, or dismissed): out of the report for good.
+  reviewed: (turnIds) =>
+    request("POST", "/api/v1/bot/unanswered/reviewed", { turn_ids: turnIds }),
   publishedArticles: () => request("GET", "/api/v1/kb/articles?status=published&limit=200"),
 };

@@ -173,20 +173,40 @@ function groupCard(group, loadArticles) {
             open.setAttribute("aria-expanded", "false");
             open.focus();
           },
-          created: () => {
+          created: async () => {
             mount(formSlot);
-            open.hidden = true;
-            card.classList.add("is-done");
-            status.textContent = t("bot.learning.done");
-            status.hidden = false;
+            await markReviewed(group); // before "done" shows: the report is already updated
+            finish(t("bot.learning.done"));
           },
         }),
       );
       formSlot.querySelector("textarea")?.focus();
     },
   });
-  card.querySelector(".bot-group-head").append(open);
+  const dismiss = h("button", {
+    type: "button",
+    class: "btn btn-ghost bot-dismiss",
+    text: t("bot.learning.dismiss"),
+    hidden: !!group.done,
+    onclick: async () => {
+      if (await markReviewed(group)) finish(t("bot.learning.dismissed"));
+    },
+  });
+  // The group is dealt with: no more buttons, a status line says how.
+  const finish = (text) => {
+    open.hidden = dismiss.hidden = true;
+    card.classList.add("is-done");
+    status.textContent = text;
+    status.hidden = false;
+  };
+  card.querySelector(".bot-group-head").append(open, dismiss);
   return card;
+}
+
+/** Take the group's questions out of the report (they reappear only if asked again). */
+async function markReviewed(group) {
+  if (!group.turn_ids || !group.turn_ids.length) return true;
+  return !!(await guard(botApi.reviewed(group.turn_ids)));
 }
 
 function qaForm(suggestedLocale, questions, articles, { cancel, created }) {
