@@ -217,4 +217,5 @@ async def test_a_reviewed_group_leaves_the_report(
     ]
     again = await admin.post(REVIEWED, json={"turn_ids": japan["turn_ids"]})
     assert again.json() == {"reviewed": 1}  # only the one not reviewed yet
-    assert (await admin.post(REVIEWED, json={"turn_ids": []})).status_code == 422
+    for bad in ([], [0], [-5], [2**40]):  # ids are positive 32-bit integers
+        assert (await admin.post(REVIEWED, json={"turn_ids": bad})).status_code == 422

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kefu.auth.dependencies import Agent, RuntimeDep
 from kefu.bot import assist, learning, metrics
 from kefu.bot.actions import do_mark_turns_reviewed
-from kefu.bounds import IdPath, IdQuery
+from kefu.bounds import Id, IdPath, IdQuery
 from kefu.conversations.queries import access_conversation
 
 router = APIRouter(prefix="/api/v1", tags=["bot"])
@@ -50,7 +50,7 @@ class UnansweredGroupOut(BaseModel):
 class ReviewedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    turn_ids: list[int] = Field(min_length=1, max_length=learning.MAX_TURNS)
+    turn_ids: list[Id] = Field(min_length=1, max_length=learning.MAX_TURNS)
 
 
 class ReviewedOut(BaseModel):

@@ -292,8 +292,10 @@ function botForm(container, ctx, inbox, settings, actions) {
     body.generative_api_key = key === undefined ? null : key === null ? "" : key;
     const saved = await submitTo(error, botApi.saveSettings(inbox.id, body));
     if (!saved) return;
-    toast(t("admin.saved"), "ok");
+    // The form is rebuilt from what was stored before "saved" shows: nothing typed into the
+    // old form in between can be lost.
     await renderBotSettings(container, ctx, inbox.id);
+    toast(t("admin.saved"), "ok");
   };
 
   return h(
