@@ -3,15 +3,8 @@
 
 import { guard, h, labelled, mount, toast } from "../dom.js";
 import { locale, t } from "../i18n.js";
-import {
-  deleteWithConfirm,
-  formActions,
-  formError,
-  localizedText,
-  selectOf,
-  submitTo,
-} from "./forms.js";
-import { categoryName, isEditor, kbApi } from "./kb-api.js";
+import { formActions, formError, localizedText, selectOf, submitTo } from "./forms.js";
+import { categoryName, isEditor, kbApi, kbDeleteButton } from "./kb-api.js";
 
 export async function renderCategories(container, ctx, editingId = null) {
   const categories = await guard(kbApi.categories());
@@ -19,16 +12,11 @@ export async function renderCategories(container, ctx, editingId = null) {
   const again = (id = null) => renderCategories(container, ctx, id);
   const editing = categories.find((c) => c.id === editingId) || null;
   const rows = categories.map((c) => {
-    const [remove, confirmBox] = deleteWithConfirm({
+    const [remove, confirmBox] = kbDeleteButton({
       label: t("kb.deleteNamed", { slug: c.slug }),
-      text: t("kb.delete"),
       question: t("kb.confirmDeleteCategory"),
-      yes: t("kb.confirmYes"),
-      onConfirm: async () => {
-        if ((await guard(kbApi.deleteCategory(c.id))) === undefined) return;
-        toast(t("kb.deleted"), "ok");
-        await again();
-      },
+      remove: () => kbApi.deleteCategory(c.id),
+      after: () => again(),
     });
     return h(
       "li",
@@ -118,16 +106,11 @@ export async function renderPairs(container, ctx, editingId = null, query = "") 
   );
   const search = h("input", { type: "search", maxlength: "200", value: query });
   const rows = pairs.map((p) => {
-    const [remove, confirmBox] = deleteWithConfirm({
+    const [remove, confirmBox] = kbDeleteButton({
       label: t("kb.deletePair", { q: p.questions[0] }),
-      text: t("kb.delete"),
       question: t("kb.confirmDeletePair"),
-      yes: t("kb.confirmYes"),
-      onConfirm: async () => {
-        if ((await guard(kbApi.deletePair(p.id))) === undefined) return;
-        toast(t("kb.deleted"), "ok");
-        await again();
-      },
+      remove: () => kbApi.deletePair(p.id),
+      after: () => again(),
     });
     return h(
       "li",

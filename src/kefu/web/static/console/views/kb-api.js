@@ -1,6 +1,9 @@
 // The knowledge-base API (docs/kb.md), for the console's Knowledge base page.
 
 import { request } from "../api.js";
+import { guard, toast } from "../dom.js";
+import { t } from "../i18n.js";
+import { deleteWithConfirm } from "./forms.js";
 
 const enc = encodeURIComponent;
 const KB = "/api/v1/kb";
@@ -34,4 +37,19 @@ export const isEditor = (ctx) => ctx.me.role === "admin" || ctx.me.role === "sup
 export function categoryName(category, lang) {
   const names = category.names || {};
   return names[lang] || names[lang === "en" ? "zh-TW" : "en"] || category.slug;
+}
+
+/** A KB delete button with its confirmation: `remove()` deletes, then `after()` runs. */
+export function kbDeleteButton({ label, question, remove, after }) {
+  return deleteWithConfirm({
+    label,
+    text: t("kb.delete"),
+    question,
+    yes: t("kb.confirmYes"),
+    onConfirm: async () => {
+      if ((await guard(remove())) === undefined) return;
+      toast(t("kb.deleted"), "ok");
+      await after();
+    },
+  });
 }

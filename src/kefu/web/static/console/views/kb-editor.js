@@ -4,8 +4,8 @@
 
 import { guard, h, labelled, mount, toast } from "../dom.js";
 import { LOCALES, locale, t } from "../i18n.js";
-import { deleteWithConfirm, formActions, formError, selectOf, submitTo } from "./forms.js";
-import { categoryName, isEditor, kbApi } from "./kb-api.js";
+import { formActions, formError, selectOf, submitTo } from "./forms.js";
+import { categoryName, isEditor, kbApi, kbDeleteButton } from "./kb-api.js";
 
 export async function renderArticleEditor(container, ctx, articleId) {
   const [categories, article] = await Promise.all([
@@ -158,14 +158,11 @@ function versionFields(lang, langName, article, editable) {
 
 function lifecycleButtons(article, reopen) {
   const published = article.status === "published";
-  const [remove, confirmBox] = deleteWithConfirm({
+  const [remove, confirmBox] = kbDeleteButton({
     label: t("kb.deleteNamed", { slug: article.slug }),
-    text: t("kb.delete"),
     question: t("kb.confirmDelete"),
-    yes: t("kb.confirmYes"),
-    onConfirm: async () => {
-      if ((await guard(kbApi.deleteArticle(article.id))) === undefined) return;
-      toast(t("kb.deleted"), "ok");
+    remove: () => kbApi.deleteArticle(article.id),
+    after: () => {
       location.hash = "#/kb";
     },
   });
