@@ -166,7 +166,8 @@ class BotRunner:
         async with self.db.read() as session:
             for inbox in await session.scalars(select(Inbox).order_by(Inbox.id)):
                 hours = bot_settings(inbox).idle_resolve_hours
-                if not hours:
+                # An inbox whose bot was never set up has no conversation in the bot phase.
+                if not hours or "bot" not in (inbox.settings or {}):
                     continue
                 quiet_since = now - timedelta(hours=hours)
                 if await session.scalar(idle_in_bot_phase(inbox.id, quiet_since).limit(1)):
