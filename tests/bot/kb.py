@@ -12,7 +12,7 @@ from kefu.bot.settings import BotSettings
 from kefu.db import Database
 from kefu.inboxes.models import Inbox
 from kefu.kb.index_cache import bump_revision
-from kefu.kb.models import KbArticle, KbArticleLocale, KbQaPair, KbState
+from kefu.kb.models import KbArticle, KbArticleLocale, KbQaPair
 
 HOURS_ZH = """## 營業時間
 
@@ -33,10 +33,6 @@ RETURNS_EN = (
 
 async def seed_kb(db: Database) -> dict[str, int]:
     async with db.write() as session:
-        # Migration 0011 creates the row; the PostgreSQL test set-up truncates every table.
-        if await session.get(KbState, 1) is None:
-            session.add(KbState(id=1, revision=0, extra={}))
-            await session.flush()
         hours = KbArticle(slug="opening-hours", status="published")
         returns = KbArticle(slug="returns", status="published")
         draft = KbArticle(slug="secret-draft", status="draft")

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from kefu.bot.models import BotTurn
 from kefu.conversations.models import Conversation
 from kefu.inboxes.models import Inbox
-from kefu.kb.models import KbState
 from kefu.runtime import Runtime
 from tests.conftest import visitor_send
 
@@ -54,12 +53,3 @@ async def add_turn(
                 created_at=created_at,
             )
         )
-
-
-async def ensure_kb_state(runtime: Runtime) -> None:
-    """The kb_state row the migration creates: the PostgreSQL test run TRUNCATEs every table
-    between tests (tests/conftest.py), which removes it, and without it no KB write moves the
-    index revision. (Reported: conftest could re-insert it.)"""
-    async with runtime.db.write() as session:
-        if await session.get(KbState, 1) is None:
-            session.add(KbState(id=1, revision=0, extra={}))

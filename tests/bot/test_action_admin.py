@@ -17,7 +17,6 @@ from kefu.bot.models import BotAction
 from kefu.kb.models import KbState
 from kefu.runtime import Runtime
 from tests.bot.fake_services import ORDER_SECRET, FakeOrderService
-from tests.bot.report_fixtures import ensure_kb_state
 from tests.channels.provider_server import serve_asgi
 from tests.conftest import Workspace, agent_client
 from tests.contacts.helpers import make_user
@@ -31,11 +30,6 @@ PERMISSION_TESTED = {
     "POST /api/v1/bot/actions/{action_id}/test",
 }
 URL = "/api/v1/bot/actions"
-
-
-@pytest.fixture(autouse=True)
-async def kb_state(runtime: Runtime) -> None:
-    await ensure_kb_state(runtime)
 
 
 def action_body(url: str = "https://orders.example.com/status", **changes: Any) -> dict[str, Any]:

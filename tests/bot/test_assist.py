@@ -16,7 +16,7 @@ from kefu.kb.index_cache import bump_revision
 from kefu.kb.models import KbArticle, KbArticleLocale
 from kefu.messages.models import Message
 from kefu.runtime import Runtime
-from tests.bot.report_fixtures import ensure_kb_state, new_conversation
+from tests.bot.report_fixtures import new_conversation
 from tests.conftest import Workspace, agent_client, visitor_send
 
 PERMISSION_TESTED = {"GET /api/v1/conversations/{conversation_id}/assist"}
@@ -66,7 +66,6 @@ async def conversation_of(runtime: Runtime, public_id: str) -> int:
 
 
 async def seed(runtime: Runtime, workspace: Workspace) -> dict[str, int]:
-    await ensure_kb_state(runtime)
     ids: dict[str, int] = {}
     async with runtime.db.write() as session:
         for slug, status, locales in ARTICLES:
