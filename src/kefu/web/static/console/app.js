@@ -28,6 +28,7 @@ import { Participation } from "./views/participants.js";
 import { presenceSwitch } from "./views/presence.js";
 import { renderProfile } from "./views/profile.js";
 import { renderQueue } from "./views/queue.js";
+import { renderReports } from "./views/reports.js";
 import { renderRoutingSettings } from "./views/routing-settings.js";
 import { renderRules } from "./views/rules.js";
 import { tagStore } from "./views/tags.js";
@@ -93,6 +94,8 @@ const PAGES = {
   },
   search: { render: (el) => renderSearch(el, ctx), allowed: everyone },
   kb: { render: (el, arg) => renderKb(el, ctx, arg || null), allowed: everyone },
+  // Everyone: the reports API scopes the figures (agents their own, supervisors their teams').
+  reports: { render: (el, arg) => renderReports(el, ctx, arg), allowed: everyone },
 };
 
 let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
@@ -253,6 +256,7 @@ function renderShell() {
       navLink("queue", t("nav.queue"), "queue", h("span", { class: "nav-badge", hidden: true })),
       navLink("contacts", t("nav.contacts"), "contacts"),
       navLink("search", t("nav.search"), "search"),
+      navLink("reports", t("nav.reports"), "chart"),
       isLead() ? navLink("agents", t("nav.agents"), "users") : null,
       isAdmin() ? navLink("teams", t("nav.teams"), "team") : null,
       isAdmin() ? navLink("inboxes", t("nav.inboxes"), "inbox") : null,
