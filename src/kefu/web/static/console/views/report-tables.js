@@ -31,7 +31,9 @@ const blank = (value) => value === null || value === undefined || Number.isNaN(N
 
 function compare(key, by, dir) {
   if (key === "label") {
-    return (a, b) => dir * rowLabel(by, a).localeCompare(rowLabel(by, b));
+    // "(none)" (no agent, no tag…) stays last, like a blank figure.
+    const none = (row) => row.key === null || row.key === undefined;
+    return (a, b) => none(a) - none(b) || dir * rowLabel(by, a).localeCompare(rowLabel(by, b));
   }
   return (a, b) => {
     if (blank(a[key]) || blank(b[key])) return blank(a[key]) - blank(b[key]);
