@@ -61,8 +61,9 @@ def activity(kefu_server: KefuServer) -> Iterator[None]:
             visitor_send(kefu_server, marker)
 
             def find(marker: str = marker) -> dict[str, Any] | None:
-                items = admin.get("/api/v1/conversations", params={"status": "all"}).json()
-                return next((c for c in items["items"] if marker in c["last_message_preview"]), None)
+                page = admin.get("/api/v1/conversations", params={"status": "all"}).json()
+                found = (c for c in page["items"] if marker in c["last_message_preview"])
+                return next(found, None)
 
             conversation = eventually(find, f"the conversation of {marker!r}")
             if email is None:
@@ -73,6 +74,7 @@ def activity(kefu_server: KefuServer) -> Iterator[None]:
                 agent.post(f"{url}/messages", json={"text": "Happy to help."}).raise_for_status()
                 if email == ALEX:
                     agent.post(f"{url}/status", json={"status": "resolved"}).raise_for_status()
+
         # The worker folds new conversations into the report rollups within a round or two.
         def counted() -> bool | None:
             now = summary(admin, today, today)["conversations"]
