@@ -92,6 +92,10 @@ function chartCard({ key, title, picture, legendEl = null, table }) {
   );
 }
 
+/** "No … in this period", across the middle of an empty chart's axes. */
+const emptyNote = (width, height, text) =>
+  svg("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "rc-empty" }, text);
+
 function picture(width, height, label, ...children) {
   return svg(
     "svg",
@@ -112,7 +116,7 @@ function picture(width, height, label, ...children) {
  * Lines over the points' periods. `series`: [{cls, label, values}] (null = no value: a gap);
  * `format` renders a value (axis and tooltips), `ticks(max)` picks the axis.
  */
-function lines({ width = 720, height = 240, labels, tips, series, format, ticks, label }) {
+function lines({ width = 720, height = 240, labels, tips, series, format, ticks, label, empty }) {
   const box = { left: 58, right: 14, top: 12, bottom: 30 };
   const plotW = width - box.left - box.right;
   const plotH = height - box.top - box.bottom;
@@ -164,7 +168,8 @@ function lines({ width = 720, height = 240, labels, tips, series, format, ticks,
     y2: y(0),
     class: "rc-baseline",
   });
-  return picture(width, height, label, grid, baseline, paths, xLabels);
+  const note = values.length ? null : emptyNote(width, height - box.bottom, empty);
+  return picture(width, height, label, grid, baseline, paths, xLabels, note);
 }
 
 const sum = (items, key) => items.reduce((total, item) => total + (Number(item[key]) || 0), 0);
@@ -192,6 +197,7 @@ export function volumeChart(points, interval, range, width = 720) {
       label,
       format: count,
       ticks: countTicks,
+      empty: t("reports.chart.none"),
       series: [
         { cls: "rc-created", label: created, values: points.map((p) => p.created ?? 0) },
         { cls: "rc-resolved", label: resolved, values: points.map((p) => p.resolved ?? 0) },
@@ -236,6 +242,7 @@ export function responseChart(points, interval, range, width = 720) {
       label,
       format: humanDuration,
       ticks: timeTicks,
+      empty: t("reports.chart.noResponses"),
       series: [
         { cls: "rc-median", label: median, values: points.map((p) => p.first_response_median_s) },
         { cls: "rc-p90", label: p90, values: points.map((p) => p.first_response_p90_s) },
@@ -365,9 +372,10 @@ export function csatChart(distribution, width = 420) {
   const slot = (width - box.left - box.right) / ratings.length;
   const y = (v) => round(box.top + plotH - (v / top) * plotH);
   const share = (n) => (total ? n / total : null);
-  const label = t("reports.chart.csatLabel", {
-    list: ratings.map((r, i) => t("reports.csat.item", { rating: r, n: count(counts[i]) })).join(t("reports.listSep")),
-  });
+  const list = ratings.map((r, i) => t("reports.csat.item", { rating: r, n: count(counts[i]) }));
+  const label = total
+    ? t("reports.chart.csatLabel", { list: list.join(t("reports.listSep")) })
+    : t("reports.chart.csatEmpty");
   const grid = axis.map((v) =>
     svg(
       "g",
@@ -391,7 +399,14 @@ export function csatChart(distribution, width = 420) {
   return chartCard({
     key: "csat",
     title: t("reports.chart.csat"),
-    picture: picture(width, height, label, grid, bars),
+    picture: picture(
+      width,
+      height,
+      label,
+      grid,
+      bars,
+      total ? null : emptyNote(width, height - box.bottom, t("reports.chart.noRatings")),
+    ),
     table: dataTable(
       t("reports.chart.csat"),
       [t("reports.col.rating"), t("reports.col.responses"), t("reports.col.share")],
