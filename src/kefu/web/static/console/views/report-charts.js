@@ -33,7 +33,8 @@ export function countTicks(max, most = 4) {
   if (!(max > 0)) return [0, 1];
   const raw = max / most;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw && s >= 1) || Math.max(1, power * 10);
+  const steps = [1, 2, 5, 10].map((m) => m * power);
+  const step = steps.find((s) => s >= raw && s >= 1) || Math.max(1, power * 10);
   const top = Math.ceil(max / step) * step;
   return Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step);
 }
@@ -151,15 +152,16 @@ function lines({ width = 720, height = 240, labels, tips, series, format, ticks,
       d += `${pen ? "L" : "M"}${x(i)} ${y(v)}`;
       pen = true;
     });
+    const dot = (v, i) =>
+      svg(
+        "circle",
+        { cx: x(i), cy: y(v), r: 3, class: `rc-dot ${s.cls}` },
+        tooltip(`${tips[i]} · ${s.label}: ${format(v)}`),
+      );
     const dots =
-      n <= MAX_DOTS
-        ? s.values.map((v, i) =>
-            v === null || v === undefined
-              ? null
-              : svg("circle", { cx: x(i), cy: y(v), r: 3, class: `rc-dot ${s.cls}` }, tooltip(`${tips[i]} · ${s.label}: ${format(v)}`)),
-          )
-        : [];
-    return svg("g", { class: `rc-series ${s.cls}` }, d ? svg("path", { d, class: "rc-line" }) : null, dots);
+      n <= MAX_DOTS ? s.values.map((v, i) => (v === null || v === undefined ? null : dot(v, i))) : [];
+    const line = d ? svg("path", { d, class: "rc-line" }) : null;
+    return svg("g", { class: `rc-series ${s.cls}` }, line, dots);
   });
   const baseline = svg("line", {
     x1: box.left,
@@ -218,10 +220,11 @@ export function responseChart(points, interval, range, width = 720) {
   const long = points.map((p) => pointLabel(p.start, interval, { long: true }));
   const median = t("reports.legend.median");
   const p90 = t("reports.legend.p90");
-  let slowest = -1;
+  let slowest = -1; // the point with the slowest median, for the summary
   points.forEach((p, i) => {
     const v = p.first_response_median_s;
-    if (v !== null && v !== undefined && (slowest < 0 || v > points[slowest].first_response_median_s)) slowest = i;
+    if (v === null || v === undefined) return;
+    if (slowest < 0 || v > points[slowest].first_response_median_s) slowest = i;
   });
   const label =
     slowest < 0
@@ -251,7 +254,7 @@ export function responseChart(points, interval, range, width = 720) {
     legendEl: legend([["rc-median", median], ["rc-p90", p90]]),
     table: dataTable(
       t("reports.chart.response"),
-      [t("reports.col.period"), t("reports.col.frMedian"), t("reports.col.frP90"), t("reports.col.resolutionMedian")],
+      ["period", "frMedian", "frP90", "resolutionMedian"].map((key) => t(`reports.col.${key}`)),
       points.map((p, i) => [
         long[i],
         humanDuration(p.first_response_median_s),
@@ -267,7 +270,9 @@ export function responseChart(points, interval, range, width = 720) {
 const LEVELS = 5;
 
 /** The colour step (0 = none, 1..5) of `value` on a scale up to `max`. */
-export const heatLevel = (value, max) => (value > 0 && max > 0 ? Math.max(1, Math.ceil((value / max) * LEVELS)) : 0);
+export function heatLevel(value, max) {
+  return value > 0 && max > 0 ? Math.max(1, Math.ceil((value / max) * LEVELS)) : 0;
+}
 
 /** The legend's steps: [level, "lo–hi"] for each step some count can reach. */
 function heatSteps(max) {
@@ -284,7 +289,9 @@ function heatSteps(max) {
 export function heatmapChart(cells, tz, width = 760) {
   const days = weekdayNames("short");
   const longDays = weekdayNames("long");
-  const rows = Array.from({ length: 7 }, (_, d) => Array.from({ length: 24 }, (_, hr) => Number((cells[d] || [])[hr]) || 0));
+  const rows = Array.from({ length: 7 }, (_, d) =>
+    Array.from({ length: 24 }, (_, hr) => Number((cells[d] || [])[hr]) || 0),
+  );
   const max = Math.max(0, ...rows.flat());
   const total = rows.flat().reduce((a, b) => a + b, 0);
   const box = { left: 52, top: 6, bottom: 24, right: 6 };
@@ -322,17 +329,33 @@ export function heatmapChart(cells, tz, width = 760) {
           rx: 3,
           class: `rc-heat heat-${heatLevel(n, max)}`,
         },
-        tooltip(t("reports.heat.tip", { day: longDays[d], from: hourText(hr), to: hourText((hr + 1) % 24), n: count(n) })),
+        tooltip(
+          t("reports.heat.tip", {
+            day: longDays[d],
+            from: hourText(hr),
+            to: hourText((hr + 1) % 24),
+            n: count(n),
+          }),
+        ),
       ),
     ),
   );
   const dayLabels = days.map((name, d) =>
-    svg("text", { x: box.left - 8, y: box.top + d * rowH + rowH / 2 + 4, "text-anchor": "end", class: "rc-axis" }, name),
+    svg(
+      "text",
+      { x: box.left - 8, y: box.top + d * rowH + rowH / 2 + 4, "text-anchor": "end", class: "rc-axis" },
+      name,
+    ),
   );
   const hourLabels = Array.from({ length: 24 / hourStep }, (_, i) =>
     svg(
       "text",
-      { x: box.left + i * hourStep * cell + cell / 2, y: height - 8, "text-anchor": "middle", class: "rc-axis" },
+      {
+        x: box.left + i * hourStep * cell + cell / 2,
+        y: height - 8,
+        "text-anchor": "middle",
+        class: "rc-axis",
+      },
       String(i * hourStep),
     ),
   );
@@ -388,12 +411,18 @@ export function csatChart(distribution, width = 420) {
     const x = round(box.left + i * slot + slot * 0.2);
     const barW = round(slot * 0.6);
     const tip = t("reports.csat.tip", { rating: r, n: count(counts[i]), share: percent(share(counts[i])) });
+    const middle = round(x + barW / 2);
+    const top = y(counts[i]);
     return svg(
       "g",
       {},
-      svg("rect", { x, y: y(counts[i]), width: barW, height: round(y(0) - y(counts[i])), rx: 3, class: `rc-bar csat-${r}` }, tooltip(tip)),
-      svg("text", { x: round(x + barW / 2), y: y(counts[i]) - 5, "text-anchor": "middle", class: "rc-value" }, count(counts[i])),
-      svg("text", { x: round(x + barW / 2), y: height - 10, "text-anchor": "middle", class: "rc-axis" }, `${r} ★`),
+      svg(
+        "rect",
+        { x, y: top, width: barW, height: round(y(0) - top), rx: 3, class: `rc-bar csat-${r}` },
+        tooltip(tip),
+      ),
+      svg("text", { x: middle, y: top - 5, "text-anchor": "middle", class: "rc-value" }, count(counts[i])),
+      svg("text", { x: middle, y: height - 10, "text-anchor": "middle", class: "rc-axis" }, `${r} ★`),
     );
   });
   return chartCard({

@@ -56,7 +56,10 @@ export function presetRange(period, now = new Date()) {
     case "last30":
       return { start: localDate(shift(today, -29)), end: localDate(today) };
     case "thisMonth":
-      return { start: localDate(new Date(today.getFullYear(), today.getMonth(), 1)), end: localDate(today) };
+      return {
+        start: localDate(new Date(today.getFullYear(), today.getMonth(), 1)),
+        end: localDate(today),
+      };
     case "lastMonth":
       return {
         start: localDate(new Date(today.getFullYear(), today.getMonth() - 1, 1)),
@@ -205,7 +208,10 @@ export function filterForm(ctx, initial, onChange) {
     ? select(
         "agent_id",
         t("reports.allAgents"),
-        agents.map((u) => [String(u.id), u.is_active === false ? t("reports.inactive", { name: u.name }) : u.name]),
+        agents.map((u) => [
+          String(u.id),
+          u.is_active === false ? t("reports.inactive", { name: u.name }) : u.name,
+        ]),
         filters.agent_id,
       )
     : null;
@@ -215,7 +221,10 @@ export function filterForm(ctx, initial, onChange) {
     tagStore.tags.map((x) => [x.name, x.name]),
     filters.tag,
   );
-  if (filters.tag && tag.value !== filters.tag) tag.append(h("option", { value: filters.tag, selected: true }, filters.tag));
+  if (filters.tag && tag.value !== filters.tag) {
+    // A bookmarked tag since renamed or deleted: kept, so the view still says what it shows.
+    tag.append(h("option", { value: filters.tag, selected: true }, filters.tag));
+  }
   const hoursChoice = (value) =>
     h(
       "label",

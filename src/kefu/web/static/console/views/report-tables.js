@@ -64,7 +64,11 @@ export function breakdownTable({ by, rows, title }) {
           },
         },
         label,
-        h("span", { class: "report-sort-mark", "aria-hidden": "true", text: active ? (sort.dir > 0 ? "▲" : "▼") : "" }),
+        h("span", {
+          class: "report-sort-mark",
+          "aria-hidden": "true",
+          text: active ? (sort.dir > 0 ? "▲" : "▼") : "",
+        }),
       ),
     );
   };

@@ -18,7 +18,7 @@ import {
   rangeOf,
   viewerTimeZone,
 } from "./report-filters.js";
-import { count, dateLabel, decimal, humanDuration, percent, score } from "./report-format.js";
+import { NONE, count, dateLabel, decimal, humanDuration, percent, score } from "./report-format.js";
 import { breakdownTable } from "./report-tables.js";
 import { selectOf } from "./forms.js";
 
@@ -40,6 +40,9 @@ const withParams = (params, extra) => {
 // --- KPI tiles ------------------------------------------------------------------------------
 
 const p90 = (value) => t("reports.sub.p90", { value: humanDuration(value) });
+const median = (durations) => humanDuration(durations.median_s);
+const csatAverage = (avg) =>
+  avg === null || avg === undefined ? NONE : t("reports.csat.average", { avg: decimal(avg) });
 
 /** [group, [[kpi, value(summary), note(summary) | null]]] — each reads its own section. */
 const TILES = [
@@ -67,9 +70,9 @@ const TILES = [
   [
     "speed",
     [
-      ["firstResponse", (s) => humanDuration(s.first_response.median_s), (s) => p90(s.first_response.p90_s)],
-      ["nextResponse", (s) => humanDuration(s.next_response.median_s), (s) => p90(s.next_response.p90_s)],
-      ["resolution", (s) => humanDuration(s.resolution.median_s), (s) => p90(s.resolution.p90_s)],
+      ["firstResponse", (s) => median(s.first_response), (s) => p90(s.first_response.p90_s)],
+      ["nextResponse", (s) => median(s.next_response), (s) => p90(s.next_response.p90_s)],
+      ["resolution", (s) => median(s.resolution), (s) => p90(s.resolution.p90_s)],
       [
         "handling",
         (s) => humanDuration(s.handling.average_s),
@@ -82,13 +85,17 @@ const TILES = [
     [
       [
         "csat",
-        (s) => (s.csat.average === null ? "—" : t("reports.csat.average", { avg: decimal(s.csat.average) })),
+        (s) => csatAverage(s.csat.average),
         (s) => t("reports.sub.responses", { n: count(s.csat.responses) }),
       ],
       [
         "satisfied",
         (s) => percent(s.csat.satisfied_rate),
-        (s) => t("reports.sub.satisfied", { satisfied: count(s.csat.satisfied), n: count(s.csat.responses) }),
+        (s) =>
+          t("reports.sub.satisfied", {
+            satisfied: count(s.csat.satisfied),
+            n: count(s.csat.responses),
+          }),
       ],
       [
         "nps",
@@ -118,12 +125,20 @@ const TILES = [
       [
         "handoff",
         (s) => percent(s.bot.handoff_rate),
-        (s) => t("reports.sub.handedOff", { n: count(s.bot.handed_off), total: count(s.bot.conversations) }),
+        (s) =>
+          t("reports.sub.handedOff", {
+            n: count(s.bot.handed_off),
+            total: count(s.bot.conversations),
+          }),
       ],
       [
         "queueWait",
         (s) => humanDuration(s.queue.wait_median_s),
-        (s) => t("reports.sub.queueWait", { p90: humanDuration(s.queue.wait_p90_s), n: count(s.queue.queued) }),
+        (s) =>
+          t("reports.sub.queueWait", {
+            p90: humanDuration(s.queue.wait_p90_s),
+            n: count(s.queue.queued),
+          }),
       ],
       [
         "abandonment",
@@ -249,7 +264,9 @@ export async function renderReports(container, ctx, arg) {
   };
 
   const otherBreakdown = (params, rows) => {
-    const slot = h("div", { class: "report-other-table" }, breakdownTable({ by: filters.by, rows, title: t(`reports.by.${filters.by}`) }));
+    const table = (list) =>
+      breakdownTable({ by: filters.by, rows: list, title: t(`reports.by.${filters.by}`) });
+    const slot = h("div", { class: "report-other-table" }, table(rows));
     const choice = selectOf(
       BREAKDOWNS.map((by) => [by, t(`reports.by.${by}`)]),
       filters.by,
@@ -264,14 +281,15 @@ export async function renderReports(container, ctx, arg) {
           try {
             const data = await fetchReport("breakdown", withParams(params, { by: filters.by }));
             if (gen !== generation) return;
-            mount(slot, breakdownTable({ by: filters.by, rows: data.rows || [], title: t(`reports.by.${filters.by}`) }));
+            mount(slot, table(data.rows || []));
             const csv = container.querySelector('[data-csv="breakdown"]');
             if (csv) {
               csv.href = `${BASE}/breakdown.csv?${withParams(params, { by: filters.by })}`;
               csv.textContent = t("reports.csv.by", { what: t(`reports.by.${filters.by}`) });
             }
           } catch (error) {
-            if (gen === generation) mount(slot, h("p", { class: "form-error", role: "alert", text: errorText(error) }));
+            if (gen !== generation) return;
+            mount(slot, h("p", { class: "form-error", role: "alert", text: errorText(error) }));
           } finally {
             slot.removeAttribute("aria-busy");
           }
@@ -363,7 +381,11 @@ export async function renderReports(container, ctx, arg) {
             tableSection(
               "report-channels",
               t("reports.table.channels"),
-              breakdownTable({ by: "channel", rows: byChannel.rows || [], title: t("reports.table.channels") }),
+              breakdownTable({
+                by: "channel",
+                rows: byChannel.rows || [],
+                title: t("reports.table.channels"),
+              }),
             ),
             otherBreakdown(params, byOther.rows || []),
             h("p", { class: "hint", text: t("reports.sortHint") }),
