@@ -103,6 +103,8 @@ def test_dashboard_renders_and_the_date_filter_changes_the_numbers(
         week = summary(admin, week_start, today)
         day = summary(admin, today, today)
     with agent_page(browser, kefu_server, ADMIN, locale="zh-TW", timezone_id=TZ) as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
         open_reports(page)
         # Last 7 days by default, in the viewer's zone (shown), the API's figures on the tiles.
         expect(page.locator(".reports-tz")).to_contain_text(TZ)
@@ -133,6 +135,12 @@ def test_dashboard_renders_and_the_date_filter_changes_the_numbers(
         expect(tile(page, "created")).to_have_text(shown(day["conversations"]["created"]))
         expect(page).to_have_url(re.compile(r"#/reports/period=today$"))
 
+        # Business hours: another query, remembered in the URL too.
+        with page.expect_request(re.compile(r"/api/v1/reports/summary\?.*hours=business")):
+            page.get_by_role("radio", name="營業時間").check()
+        expect(page).to_have_url(re.compile(r"#/reports/period=today&hours=business$"))
+        expect(page.locator(".report-range")).to_contain_text("營業時間")
+
         # A custom range with nothing in it: an end before the start is refused first.
         page.locator("input[name=end]").fill("2020-01-31")
         expect(page.locator(".reports-range-error")).to_have_text("開始日期不能晚於結束日期。")
@@ -140,12 +148,14 @@ def test_dashboard_renders_and_the_date_filter_changes_the_numbers(
         expect(tile(page, "created")).to_have_text("0")
         expect(tile(page, "firstResponse")).to_have_text("—")
         expect(page.locator(".report-empty")).to_have_text("這段期間沒有對話。")
-        expect(page).to_have_url(re.compile(r"period=custom&start=2020-01-01&end=2020-01-31"))
+        expect(page).to_have_url(re.compile(r"period=custom&start=2020-01-01&end=2020-01-31&hours"))
         # Bookmarkable: a reload shows the same view.
         page.reload()
         expect(tile(page, "created")).to_have_text("0")
         expect(page.locator("select[name=period]")).to_have_value("custom")
         expect(page.locator("input[name=start]")).to_have_value("2020-01-01")
+        expect(page.locator("input[name=hours][value=business]")).to_be_checked()
+        assert errors == []
 
 
 def read_download(page: Page, key: str) -> list[list[str]]:
