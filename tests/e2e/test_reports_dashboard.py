@@ -200,3 +200,67 @@ def test_agent_sees_their_own_figures_and_no_agent_filter(
         expect(rows).to_have_count(1)
         expect(rows).to_contain_text("Alex Chen")
         expect(page.locator('[data-chart="heatmap"] summary')).to_have_text("Show data")
+
+
+HELPERS = """async () => {
+  const fmt = await import("/static/console/views/report-format.js");
+  const filters = await import("/static/console/views/report-filters.js");
+  const charts = await import("/static/console/views/report-charts.js");
+  const i18n = await import("/static/console/i18n.js");
+  const out = {};
+  const durations = [0, 45, 125, 120, 3725, 7200, 93600, 86400, null];
+  i18n.setLocale("en");
+  out.en = durations.map(fmt.humanDuration);
+  out.percent = [fmt.percent(0.834), fmt.percent(null), fmt.score(42), fmt.score(-7.5)];
+  i18n.setLocale("zh-TW");
+  out.zh = durations.map(fmt.humanDuration);
+  const now = new Date(2026, 2, 31, 15, 30); // 31 March 2026, local
+  out.presets = Object.fromEntries(
+    filters.PRESETS.slice(0, -1).map((p) => [p, filters.presetRange(p, now)]),
+  );
+  out.intervals = [1, 2, 3, 92, 93, 400].map((days) =>
+    filters.intervalFor({ start: "2026-01-01", end: filters.localDate(new Date(2026, 0, days)) }),
+  );
+  out.parsed = filters.parseFilters(
+    "period=custom&start=2026-02-10&end=2026-02-01&inbox_id=abc&team_id=3&channel=evil&hours=x",
+  );
+  out.arg = filters.filtersArg({ ...filters.DEFAULTS, period: "last30", tag: "a/b c", by: "tag" });
+  out.ticks = [charts.countTicks(0), charts.countTicks(7), charts.countTicks(230)];
+  out.timeTicks = [charts.timeTicks(100), charts.timeTicks(5000)];
+  out.levels = [0, 1, 10, 19, 20].map((n) => charts.heatLevel(n, 20));
+  return out;
+}"""
+
+
+def test_report_formatting_and_filter_helpers(kefu_server: KefuServer, browser: Browser) -> None:
+    """The page's pure helpers, run as the browser runs them (the console has no JS test runner):
+    durations in both languages, presets, intervals, hash parsing, axis ticks, colour steps."""
+    context = browser.new_context(locale="en-US", timezone_id=TZ)
+    try:
+        page = context.new_page()
+        page.goto(f"{kefu_server.base_url}/console/")
+        out = page.evaluate(HELPERS)
+    finally:
+        context.close()
+    assert out["en"] == ["0s", "45s", "2m 5s", "2m", "1h 2m", "2h", "1d 2h", "1d", "—"]
+    assert out["zh"] == [
+        "0 秒", "45 秒", "2 分 5 秒", "2 分", "1 小時 2 分", "2 小時", "1 天 2 小時", "1 天", "—",
+    ]  # fmt: skip
+    assert out["percent"] == ["83.4%", "—", "+42", "-7.5"]
+    assert out["presets"] == {
+        "today": {"start": "2026-03-31", "end": "2026-03-31"},
+        "yesterday": {"start": "2026-03-30", "end": "2026-03-30"},
+        "last7": {"start": "2026-03-25", "end": "2026-03-31"},
+        "last30": {"start": "2026-03-02", "end": "2026-03-31"},
+        "thisMonth": {"start": "2026-03-01", "end": "2026-03-31"},
+        "lastMonth": {"start": "2026-02-01", "end": "2026-02-28"},
+    }
+    assert out["intervals"] == ["hour", "hour", "day", "day", "week", "week"]
+    # A reversed custom range, a non-numeric id, an unknown channel: defaults instead.
+    assert out["parsed"]["period"] == "last7"
+    assert (out["parsed"]["inbox_id"], out["parsed"]["team_id"]) == ("", "3")
+    assert (out["parsed"]["channel"], out["parsed"]["hours"]) == ("", "calendar")
+    assert out["arg"] == "period=last30&tag=a%2Fb+c&by=tag"  # no "/": the route splits on it
+    assert out["ticks"] == [[0, 1], [0, 2, 4, 6, 8], [0, 100, 200, 300]]
+    assert out["timeTicks"] == [[0, 30, 60, 90, 120], [0, 1800, 3600, 5400]]
+    assert out["levels"] == [0, 1, 3, 5, 5]

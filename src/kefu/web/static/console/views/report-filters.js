@@ -14,6 +14,7 @@ export const BREAKDOWNS = ["inbox", "team", "tag"]; // the third table's choices
 const ID_FILTERS = ["inbox_id", "team_id", "agent_id"];
 const DAY_MS = 86_400_000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+export const MAX_DAYS = 731; // the API's longest period (kefu/reports/filters.py)
 
 export const DEFAULTS = Object.freeze({
   period: "last7",
@@ -106,7 +107,8 @@ export function parseFilters(arg) {
     const value = params.get(key) || "";
     if (ISO_DATE.test(value)) filters[key] = value;
   }
-  if (filters.period === "custom" && !(filters.start && filters.end)) filters.period = DEFAULTS.period;
+  const days = rangeDays(filters);
+  if (filters.period === "custom" && !(days && days <= MAX_DAYS)) filters.period = DEFAULTS.period;
   for (const key of ID_FILTERS) {
     const value = params.get(key) || "";
     if (/^[1-9]\d{0,17}$/.test(value)) filters[key] = value;
@@ -272,9 +274,10 @@ export function filterForm(ctx, initial, onChange) {
     next.agent_id = agent ? agent.value : "";
     next.tag = tag.value;
     next.hours = hours.querySelector("input:checked").value;
-    const valid = rangeDays(rangeOf(next)) > 0;
+    const days = rangeDays(rangeOf(next));
+    const valid = days > 0 && days <= MAX_DAYS;
     rangeError.hidden = valid;
-    rangeError.textContent = valid ? "" : t("reports.badRange");
+    rangeError.textContent = valid ? "" : days ? t("reports.tooLong", { n: MAX_DAYS }) : t("reports.badRange");
     start.setAttribute("aria-invalid", String(!valid));
     end.setAttribute("aria-invalid", String(!valid));
     if (!valid) return;
