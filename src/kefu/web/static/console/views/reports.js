@@ -217,7 +217,7 @@ function downloads(params, { interval, by, range }) {
       link("heatmap", "heatmap.csv", {}),
       link("agents", "breakdown.csv", { by: "agent" }),
       link("channels", "breakdown.csv", { by: "channel" }),
-      link("breakdown", "breakdown.csv", { by }, t("reports.csv.by", { what: t(`reports.by.${by}`) })),
+      link("breakdown", "breakdown.csv", { by }, t(`reports.csv.by.${by}`)),
       link("conversations", "conversations.csv", {}),
     ),
     h("p", { class: "hint", text: t("reports.csv.hint") }),
@@ -285,7 +285,7 @@ export async function renderReports(container, ctx, arg) {
             const csv = container.querySelector('[data-csv="breakdown"]');
             if (csv) {
               csv.href = `${BASE}/breakdown.csv?${withParams(params, { by: filters.by })}`;
-              csv.textContent = t("reports.csv.by", { what: t(`reports.by.${filters.by}`) });
+              csv.textContent = t(`reports.csv.by.${filters.by}`);
             }
           } catch (error) {
             if (gen !== generation) return;
