@@ -86,6 +86,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "score_out_of_range": "分數必須介於 {low} 到 {high} 之間。",
         "survey_not_open": "對話結案後才能填寫問卷。",
         "bad_timezone": "無法辨識的時區。",
+        # reports
+        "bad_range": "結束日期早於開始日期。",
+        "range_too_long": "報表期間太長了。",
+        "bad_channel": "無法辨識的管道。",
+        "not_your_figures": "客服人員只能查看自己的數據。",
+        "not_your_team": "主管只能查看自己團隊的數據。",
         "send_at_past": "請選擇至少一分鐘後的時間。",
         "send_at_too_far": "請選擇一年內的時間。",
         "too_many_scheduled": "這個對話的排程訊息太多了。",
