@@ -171,6 +171,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "kb_no_question": "問答至少需要一個問題。",
         "kb_too_many_questions": "一組問答最多 {max} 種問法。",
         # staffing advice (kefu/reports/staffing.py): its summary lines
+        "no_handling_time": "這段期間沒有結案的對話，無法得知處理時間：請提供 aht_s。",
         "staffing.peak": "{days} {hours}：{n} 位客服人員",
         "staffing.agentHours": "本週共需 {n} 人時",
         "staffing.everyDay": "每天",

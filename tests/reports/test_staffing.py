@@ -174,6 +174,10 @@ def test_the_worked_example_of_the_docs() -> None:
     assert erlang.forecast(
         arrivals_per_hour=25.8, handle_seconds=720, agents=8, target_seconds=60
     ).service_level == pytest.approx(0.8486, abs=5e-5)
+    assert erlang.forecast(
+        arrivals_per_hour=25.8, handle_seconds=720, agents=7, target_seconds=60
+    ).service_level == pytest.approx(0.688, abs=5e-4)
+    assert hour.service_level > 0.8 and erlang.erlang_c(5.16, 9) == pytest.approx(0.0945, abs=5e-5)
     assert hour.agents == 3
     assert hour.service_level == pytest.approx(0.9313, abs=5e-5)
     assert hour.average_wait_s == pytest.approx(17.7, abs=0.05)

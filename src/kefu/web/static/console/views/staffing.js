@@ -331,7 +331,7 @@ function evaluation(answer, days, params) {
     t("staffing.resultCaption"),
     days,
     (day, index, hour) => {
-      const plan = answer.hours[index][hour];
+      const plan = answer.days[index].hours[hour];
       if (!plan.arrivals) return h("td", { class: "staffing-cell heat-0", text: "·" });
       const below = plan.below_target;
       return h(
