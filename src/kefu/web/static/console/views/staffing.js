@@ -274,6 +274,8 @@ function rosterEditor(data, params) {
         "data-hour": hour,
         "aria-label": t("staffing.rosterCell", { day: `${dayName(day.weekday)} ${day.date}`, hour: hourLabel(hour) }),
         value: String(day.hours[hour].agents),
+        // An hour changed from the advice stands out (the value itself says by how much).
+        oninput: () => input.classList.toggle("is-edited", Number(input.value) !== day.hours[hour].agents),
       });
       inputs[index][hour] = input;
       return h("td", {}, input);
@@ -287,7 +289,12 @@ function rosterEditor(data, params) {
     if (answer) mount(result, evaluation(answer, days, params));
   };
   const reset = () => {
-    advice().forEach((row, d) => row.forEach((agents, hour) => (inputs[d][hour].value = String(agents))));
+    advice().forEach((row, d) =>
+      row.forEach((agents, hour) => {
+        inputs[d][hour].value = String(agents);
+        inputs[d][hour].classList.remove("is-edited");
+      }),
+    );
     mount(result);
   };
   return h(
