@@ -172,6 +172,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "kb_too_many_questions": "一組問答最多 {max} 種問法。",
         # staffing advice (kefu/reports/staffing.py): its summary lines
         "no_handling_time": "這段期間沒有結案的對話，無法得知處理時間：請提供 aht_s。",
+        "staffing_out_of_range": "無法以這些條件計算排班建議(每小時最多 10,000 個對話名額)。",
         "staffing.peak": "{days} {hours}：{n} 位客服人員",
         "staffing.agentHours": "本週共需 {n} 人時",
         "staffing.everyDay": "每天",

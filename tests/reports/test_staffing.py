@@ -314,6 +314,14 @@ def test_bad_rosters() -> None:
         evaluate(empty(), roster_with(0, 0, -1), aht_s=300, capacity=2, answer_within_s=60)
     with pytest.raises(ValueError):
         evaluate(empty(), roster_with(0, 0, 10_000), aht_s=300, capacity=2, answer_within_s=60)
+    with pytest.raises(ValueError, match="10000 chat slots"):  # 1,000 agents × 11 chats
+        evaluate(empty(), roster_with(0, 0, 1000), aht_s=300, capacity=11, answer_within_s=60)
+    assert (
+        evaluate(
+            empty(), roster_with(0, 0, 1000), aht_s=300, capacity=10, answer_within_s=60
+        ).agent_hours
+        == 1000
+    )
 
 
 def test_agent_hours_of_a_dst_week() -> None:

@@ -190,6 +190,12 @@ async def test_a_roster_is_evaluated(
     assert short["below_target"] == 1 and short["agent_hours"] == 3
     assert short["service_level"] == pytest.approx(0.3972, abs=1e-4)
 
+    roster[weekday][21] = 1000
+    huge = await admin.post(EVALUATE, json={"tz": TZ, "roster": roster, "capacity": 100})
+    assert huge.status_code == 422
+    assert huge.json()["error"]["code"] == "staffing_out_of_range"
+    roster[weekday][21] = 0
+
     roster[weekday][20] = 1  # 3 slots for 5.16 Erlangs: the queue never empties
     overloaded = (await admin.post(EVALUATE, json={"tz": TZ, "roster": roster})).json()
     assert overloaded["overloaded_hours"] == 1 and overloaded["average_wait_s"] is None

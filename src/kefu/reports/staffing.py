@@ -279,6 +279,9 @@ def evaluate(
     _check_grid(forecast, "forecast")
     check_roster(roster)
     _check_model(aht_s, capacity, answer_within_s)
+    if any(agents * capacity > erlang.MAX_SERVERS for row in roster for agents in row):
+        # Erlang C costs one step per server: bound the work a request can ask for.
+        raise ValueError(f"at most {erlang.MAX_SERVERS} chat slots (agents × capacity) an hour")
     hours = [
         [
             hour_plan(

@@ -5,9 +5,11 @@ The method is in kefu/reports/staffing.py and docs/staffing.md."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query, Request
@@ -26,6 +28,7 @@ from kefu.reports.queries import created_per_local_hour, handling_average
 from kefu.reports.staffing_capacity import CapacitySource, ScopeCapacity, scope_capacity
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+T = TypeVar("T")
 
 Channel = Literal["web", "email", "line", "whatsapp", "messenger", "telegram"]
 LEADS = ("admin", "supervisor")
@@ -258,6 +261,19 @@ def _hour_fields(basis: Basis, day: int, hour: int, plan: staffing.HourPlan) -> 
     }
 
 
+async def _compute(work: Callable[[], T]) -> T:
+    """Run the Erlang work off the event loop (up to 168 hours × 10,000 servers), and turn the
+    model's refusals (more than 10,000 servers for an hour) into a 422."""
+    try:
+        return await asyncio.to_thread(work)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"The staffing model cannot be computed for these inputs: {exc}.",
+            code="staffing_out_of_range",
+            reason=str(exc),
+        ) from exc
+
+
 # --- endpoints --------------------------------------------------------------------------------
 
 
@@ -275,13 +291,16 @@ async def staffing_advice(
         basis = await _basis(session, actor, params)
     recommendation = None
     if basis.handling.used_s is not None:
-        plans = staffing.recommend(
-            basis.forecast,
-            aht_s=basis.handling.used_s,
-            capacity=basis.capacity.used,
-            target_level=params.target,
-            answer_within_s=params.answer_within_s,
-            max_occupancy=params.max_occupancy,
+        aht_s = basis.handling.used_s
+        plans = await _compute(
+            lambda: staffing.recommend(
+                basis.forecast,
+                aht_s=aht_s,
+                capacity=basis.capacity.used,
+                target_level=params.target,
+                answer_within_s=params.answer_within_s,
+                max_occupancy=params.max_occupancy,
+            )
         )
         recommendation = _recommendation(
             basis, plans, pick_locale(request.headers.get("accept-language"))
@@ -345,14 +364,17 @@ async def evaluate_roster(body: EvaluateIn, actor: Agent, runtime: RuntimeDep) -
             "No conversation was resolved in the history period: give aht_s.",
             code="no_handling_time",
         )
-    result = staffing.evaluate(
-        basis.forecast,
-        body.roster,
-        aht_s=basis.handling.used_s,
-        capacity=basis.capacity.used,
-        answer_within_s=body.answer_within_s,
-        target_level=body.target,
-        lengths=basis.lengths,
+    aht_s = basis.handling.used_s
+    result = await _compute(
+        lambda: staffing.evaluate(
+            basis.forecast,
+            body.roster,
+            aht_s=aht_s,
+            capacity=basis.capacity.used,
+            answer_within_s=body.answer_within_s,
+            target_level=body.target,
+            lengths=basis.lengths,
+        )
     )
     return EvaluationOut(
         tz=body.tz,
