@@ -75,7 +75,9 @@ def test_the_grid_shows_the_advice_and_a_roster_is_evaluated(
         cell = advice.locator(f'td[data-day="{weekday}"][data-hour="20"]')
         expect(cell).to_have_text("3")
         expect(cell).to_have_attribute("title", re.compile(r"25\.8"))
-        expect(advice.locator(f'td[data-day="{weekday}"][data-hour="19"]')).to_have_text("·")
+        quiet = advice.locator(f'td[data-day="{weekday}"][data-hour="19"]')
+        expect(quiet).to_have_class(re.compile("heat-0"))
+        expect(quiet.locator(".sr-only")).to_have_text("0")
         expect(page.locator(".staffing-summary li").first).to_contain_text("20:00–21:00")
         expect(page.locator(".staffing-summary")).to_contain_text("3 人時")
 

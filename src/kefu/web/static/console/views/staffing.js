@@ -37,6 +37,7 @@ const percent = (value) =>
   value === null || value === undefined ? "–" : `${(Number(value) * 100).toFixed(1)}%`;
 const waitText = (seconds) => (seconds === null ? t("staffing.unbounded") : duration(seconds));
 const arrivalsText = (value) => Number(value).toFixed(1);
+const dot = () => h("span", { "aria-hidden": "true", text: "·" });
 
 /** The query/body parameters from the form (empty optional fields left out). */
 function readParams(form) {
@@ -196,20 +197,24 @@ function recommendationGrid(data, params) {
   const within = params.answer_within_s;
   return weekTable(t("staffing.gridCaption"), days, (day, index, hour) => {
     const plan = day.hours[hour];
-    return h("td", {
-      class: `staffing-cell ${heatClass(plan.agents, max)}`,
-      "data-day": index,
-      "data-hour": hour,
-      title: t("staffing.cellTitle", {
-        day: `${dayName(day.weekday)} ${day.date}`,
-        hour: hourLabel(hour),
-        arrivals: arrivalsText(plan.arrivals),
-        agents: plan.agents,
-        level: percent(plan.service_level),
-        within,
-      }),
-      text: plan.agents ? String(plan.agents) : "·",
-    });
+    return h(
+      "td",
+      {
+        class: `staffing-cell ${heatClass(plan.agents, max)}`,
+        "data-day": index,
+        "data-hour": hour,
+        title: t("staffing.cellTitle", {
+          day: `${dayName(day.weekday)} ${day.date}`,
+          hour: hourLabel(hour),
+          arrivals: arrivalsText(plan.arrivals),
+          agents: plan.agents,
+          level: percent(plan.service_level),
+          within,
+        }),
+      },
+      // A dot keeps the quiet hours quiet on screen; a screen reader hears the zero.
+      plan.agents ? String(plan.agents) : [dot(), h("span", { class: "sr-only", text: "0" })],
+    );
   });
 }
 
@@ -339,7 +344,7 @@ function evaluation(answer, days, params) {
     days,
     (day, index, hour) => {
       const plan = answer.days[index].hours[hour];
-      if (!plan.arrivals) return h("td", { class: "staffing-cell heat-0", text: "·" });
+      if (!plan.arrivals) return h("td", { class: "staffing-cell heat-0" }, dot());
       const below = plan.below_target;
       return h(
         "td",
