@@ -4,7 +4,8 @@ roster's evaluation; who may ask (supervisors scoped to their teams); bad input 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,11 @@ from sqlalchemy import select
 
 from kefu.auth.principals import SystemPrincipal
 from kefu.db import utcnow
+from kefu.reports import staffing_views
 from kefu.routing.presence import do_update_agent_routing
 from kefu.runtime import Runtime
 from kefu.teams.actions import do_create_team
-from kefu.teams.models import Team
+from kefu.teams.models import Team, TeamMember
 from kefu.users.actions import do_create_user
 from kefu.users.models import User
 from tests.conftest import PASSWORD, Workspace, agent_client
@@ -43,7 +45,7 @@ async def support_team(runtime: Runtime) -> Team:
     return team
 
 
-async def add_user(runtime: Runtime, email: str, role: str, team_ids: list[int] = ()) -> User:
+async def add_user(runtime: Runtime, email: str, role: str, team_ids: Sequence[int] = ()) -> User:
     system = SystemPrincipal()
     async with runtime.db.write() as session:
         user = await do_create_user(
@@ -52,8 +54,6 @@ async def add_user(runtime: Runtime, email: str, role: str, team_ids: list[int] 
         for team_id in team_ids:
             team = await session.get(Team, team_id)
             assert team is not None
-            from kefu.teams.models import TeamMember
-
             session.add(TeamMember(team_id=team.id, user_id=user.id))
     return user
 
@@ -329,4 +329,56 @@ async def test_bad_rosters_are_422(app: FastAPI, workspace: Workspace, roster: A
         EVALUATE, json={"roster": [[0] * 24 for _ in range(7)], "aht_s": 300, "rooster": 1}
     )
     assert extra.status_code == 422
+    await admin.aclose()
+
+
+BERLIN = ZoneInfo("Europe/Berlin")  # 2026: clocks forward on 29 March, back on 25 October
+
+
+async def test_dst_weeks_end_to_end(
+    app: FastAPI, runtime: Runtime, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the core's hourly series: the repeated hour of 25 October counts per real hour,
+    and an advised week whose Sunday skips 02:00 leaves that hour out of the totals."""
+    team = await support_team(runtime)
+
+    def at(day: date, hour: int, fold: int = 0) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN, fold=fold)
+
+    autumn = date(2026, 10, 25)
+    arrivals = {
+        at(date(2026, 10, 19), 9): 1,  # the history's first day
+        at(autumn, 2, fold=0).astimezone(ZoneInfo("UTC")): 5,  # 02:00 CEST
+        at(autumn, 2, fold=1).astimezone(ZoneInfo("UTC")): 3,  # 02:00 CET, an hour later
+        at(date(2026, 11, 1), 2): 6,
+        # Sundays before spring's change, for the second part.
+        at(date(2026, 3, 8), 2): 4,
+        at(date(2026, 3, 15), 2): 4,
+    }
+    await write_history(
+        runtime.db,
+        inbox_id=workspace.inbox.id,
+        team_id=team.id,
+        agent=workspace.agent,
+        arrivals=arrivals,
+        handle_s=600,
+    )
+    admin = await agent_client(app, workspace.admin.email)
+    # Monday 2 November: two weeks back are 19 October to 1 November.
+    monkeypatch.setattr(staffing_views, "utcnow", lambda: datetime(2026, 11, 2, 12, tzinfo=UTC))
+    body = (await admin.get(URL, params={"tz": "Europe/Berlin", "weeks": 2})).json()
+    assert body["history"]["conversations"] == 15
+    # Sunday 02:00: 1 November weighs 2 (6), 25 October 1 (8 over two hours: 4): 16 / 3.
+    assert body["forecast"][6][2] == pytest.approx(16 / 3, abs=1e-3)
+
+    # Friday 20 March: the advised week is 23–29 March, whose Sunday has no 02:00.
+    monkeypatch.setattr(staffing_views, "utcnow", lambda: datetime(2026, 3, 20, 12, tzinfo=UTC))
+    body = (await admin.get(URL, params={"tz": "Europe/Berlin", "weeks": 2})).json()
+    assert body["forecast"][6][2] == pytest.approx(4.0)
+    sunday = body["recommendation"]["days"][6]
+    assert sunday["date"] == "2026-03-29"
+    assert sunday["hours"][2]["agents"] >= 1 and sunday["hours"][2]["start"] is None
+    assert sunday["hours"][3]["start"] == "2026-03-29T03:00:00+02:00"
+    assert sunday["hours"][1]["start"] == "2026-03-29T01:00:00+01:00"
+    assert body["recommendation"]["agent_hours"] == 0  # the only busy hour does not happen
     await admin.aclose()
