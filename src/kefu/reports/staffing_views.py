@@ -175,6 +175,7 @@ class Basis:
     lengths: staffing.IntGrid
     forecast: staffing.Grid
     handling: HandlingOut
+    aht_s: float | None  # handling.used_s unrounded: what the model computes with
     capacity: ScopeCapacity
 
 
@@ -224,6 +225,7 @@ async def _basis(session: AsyncSession, actor: AgentPrincipal, params: StaffingP
             used_s=_round(used, 1),
             source=None if used is None else "override" if params.aht_s is not None else "measured",
         ),
+        aht_s=used,
         capacity=capacity,
     )
 
@@ -290,8 +292,8 @@ async def staffing_advice(
     async with runtime.db.read() as session:
         basis = await _basis(session, actor, params)
     recommendation = None
-    if basis.handling.used_s is not None:
-        aht_s = basis.handling.used_s
+    aht_s = basis.aht_s
+    if aht_s is not None:
         plans = await _compute(
             lambda: staffing.recommend(
                 basis.forecast,
@@ -359,12 +361,12 @@ async def evaluate_roster(body: EvaluateIn, actor: Agent, runtime: RuntimeDep) -
     (agents per local weekday-hour of next week) against the same forecast as GET /staffing."""
     async with runtime.db.read() as session:
         basis = await _basis(session, actor, body)
-    if basis.handling.used_s is None:
+    aht_s = basis.aht_s
+    if aht_s is None:
         raise InvalidInput(
             "No conversation was resolved in the history period: give aht_s.",
             code="no_handling_time",
         )
-    aht_s = basis.handling.used_s
     result = await _compute(
         lambda: staffing.evaluate(
             basis.forecast,
