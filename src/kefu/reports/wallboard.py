@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select
@@ -28,8 +28,8 @@ from kefu.conversations.models import Conversation
 from kefu.conversations.queries import conversation_scope
 from kefu.conversations.visibility import LEAD_ROLES, load_viewer
 from kefu.db import utcnow
-from kefu.errors import InvalidInput
 from kefu.inboxes.models import Inbox, InboxMember
+from kefu.reports.filters import local_midnight
 from kefu.routing.models import SlaBreach
 from kefu.routing.queries import agent_statuses
 from kefu.routing.schemas import Presence
@@ -93,18 +93,10 @@ class WallboardOut(BaseModel):
     agent_list: list[WallboardAgent]
 
 
-def parse_timezone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"Unknown time zone {name!r}.", code="bad_timezone") from exc
-
-
 def local_day_start(now: datetime, tz: ZoneInfo) -> datetime:
-    """Today's local midnight in `tz`, as an aware UTC datetime. Where a DST change skips
-    midnight the wall clock's 00:00 maps to the instant zoneinfo gives it (fold 0)."""
-    midnight = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
-    return midnight.astimezone(UTC)
+    """Today's local midnight in `tz`, as an aware UTC datetime (the reports' own day bound:
+    where a DST change skips midnight, the instant zoneinfo gives 00:00)."""
+    return local_midnight(now.astimezone(tz).date(), tz)
 
 
 def _seconds_since(moment: datetime | None, now: datetime) -> float | None:

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from kefu.auth.dependencies import Agent, RuntimeDep
-from kefu.reports.wallboard import WallboardOut, parse_timezone, wallboard
+from kefu.reports.filters import zone
+from kefu.reports.wallboard import WallboardOut, wallboard
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -22,6 +23,5 @@ async def get_wallboard(
 ) -> WallboardOut:
     """Waiting conversations and the longest wait (per inbox too), open and unassigned
     conversations, agents' presence and load, and SLA breaches since local midnight in `tz`."""
-    zone = parse_timezone(tz)
     async with runtime.db.read() as session:
-        return await wallboard(session=session, actor=actor, tz=zone)
+        return await wallboard(session=session, actor=actor, tz=zone(tz))
