@@ -170,6 +170,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "kb_no_locale": "文章至少需要一種語言的版本。",
         "kb_no_question": "問答至少需要一個問題。",
         "kb_too_many_questions": "一組問答最多 {max} 種問法。",
+        # report summaries by email (kefu/reports/digests)
+        "digest_leads_only": "報表摘要郵件僅供主管與管理員使用。",
         "demo.title": "kefu 示範網站",
         "demo.intro": "這是一個示範商店頁面。點右下角的按鈕開始對話。",
     },

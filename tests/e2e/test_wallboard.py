@@ -102,3 +102,25 @@ def test_full_screen_for_a_tv(browser: Browser, kefu_server: KefuServer) -> None
     assert page.evaluate("document.fullscreenElement?.dataset.page") == "wallboard"
     page.get_by_role("button", name="離開全螢幕").click()
     expect(page.get_by_role("button", name="全螢幕", exact=True)).to_be_visible(timeout=TIMEOUT)
+
+
+def test_a_lead_turns_on_the_weekly_report_email_in_their_profile(
+    browser: Browser, kefu_server: KefuServer, admin: httpx.Client
+) -> None:
+    page = board_page(browser, kefu_server)
+    page.locator(".nav-link[data-page=profile]").click()
+    section = page.get_by_role("region", name="報表電子郵件")
+    expect(section).to_be_visible(timeout=TIMEOUT)
+    expect(section.get_by_role("radio", name="不寄送")).to_be_checked()
+    section.get_by_role("radio", name="每週一(上一週)").check()
+    section.get_by_label("時區", exact=True).fill("Asia/Taipei")
+    section.get_by_role("button", name="儲存").click()
+    expect(section.get_by_role("status")).to_contain_text("(Asia/Taipei)", timeout=TIMEOUT)
+    saved = admin.get("/api/v1/reports/digest").json()
+    assert (saved["frequency"], saved["timezone"]) == ("weekly", "Asia/Taipei")
+    # The demo server sends no email: the form says so.
+    expect(section.locator(".digest-no-email")).to_be_visible()
+    page.reload()
+    section = page.get_by_role("region", name="報表電子郵件")
+    expect(section.get_by_role("radio", name="每週一(上一週)")).to_be_checked(timeout=TIMEOUT)
+    admin.put("/api/v1/reports/digest", json={"frequency": "off", "timezone": "Asia/Taipei"})

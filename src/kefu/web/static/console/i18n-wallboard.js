@@ -43,7 +43,7 @@ export const WALLBOARD_CATALOG = {
     "digest.saved": "Saved.",
     "digest.next": "Next summary: {time}",
     "digest.last": "Last sent: {time}",
-    "digest.noEmail": "Email is not configured on this server: summaries are kept until it is.",
+    "digest.noEmail": "No email server is configured yet: summaries start once an administrator sets one up.",
   },
   "zh-TW": {
     "nav.wallboard": "即時看板",
@@ -85,6 +85,6 @@ export const WALLBOARD_CATALOG = {
     "digest.saved": "已儲存。",
     "digest.next": "下一封摘要:{time}",
     "digest.last": "上次寄出:{time}",
-    "digest.noEmail": "此伺服器尚未設定電子郵件:摘要會保留到設定完成後再寄出。",
+    "digest.noEmail": "系統尚未設定寄信用的郵件伺服器:管理員設定後才會開始寄送摘要。",
   },
 };
