@@ -40,6 +40,7 @@ from kefu.kb import views as kb_views
 from kefu.limits import BodySizeLimitMiddleware
 from kefu.notifications import views as notification_views
 from kefu.realtime import endpoints as realtime_endpoints
+from kefu.reports import staffing_views
 from kefu.reports import views as reports_views
 from kefu.reports import wallboard_views
 from kefu.reports.digests import views as digest_views
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         action_views,
         report_views,
         reports_views,
+        staffing_views,
         kb_views,
         wallboard_views,
         digest_views,

@@ -33,6 +33,7 @@ import { renderRules } from "./views/rules.js";
 import { tagStore } from "./views/tags.js";
 import { renderTags } from "./views/tags-admin.js";
 import { renderSearch } from "./views/search.js";
+import { renderStaffing } from "./views/staffing.js";
 import { renderTeams } from "./views/teams.js";
 import { Thread } from "./views/thread.js";
 import { renderWallboard } from "./views/wallboard.js";
@@ -96,6 +97,7 @@ const PAGES = {
   },
   search: { render: (el) => renderSearch(el, ctx), allowed: everyone },
   kb: { render: (el, arg) => renderKb(el, ctx, arg || null), allowed: everyone },
+  staffing: { render: (el) => renderStaffing(el, ctx), allowed: isLead },
 };
 
 let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
@@ -264,6 +266,7 @@ function renderShell() {
       isAdmin() ? navLink("attributes", t("nav.attributes"), "attributes") : null,
       isAdmin() ? navLink("tags", t("nav.tags"), "tag") : null,
       isLead() ? navLink(botNav(), t("nav.bot"), "bot") : null,
+      isLead() ? navLink("staffing", t("nav.staffing"), "calendar") : null,
       navLink("canned", t("nav.canned"), "canned"),
       navLink("kb", t("nav.kb"), "book"),
       navLink("profile", t("nav.profile"), "user"),
