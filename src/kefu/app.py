@@ -40,9 +40,8 @@ from kefu.kb import views as kb_views
 from kefu.limits import BodySizeLimitMiddleware
 from kefu.notifications import views as notification_views
 from kefu.realtime import endpoints as realtime_endpoints
-from kefu.reports import staffing_views
+from kefu.reports import staffing_views, wallboard_views
 from kefu.reports import views as reports_views
-from kefu.reports import wallboard_views
 from kefu.reports.digests import views as digest_views
 from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
