@@ -2,7 +2,7 @@
 and SLA breaches since local midnight, over the inboxes the viewer belongs to (admins: all).
 
 Every figure comes from an indexed query, so the board answers at once on a database of
-millions of conversations (docs/reports.md, "Wallboard", lists the plans):
+millions of conversations (docs/reports.md, "Live wallboard"):
 - waiting: the queue's partial index (`queued_at IS NOT NULL`, on inbox_id and queued_at);
 - open / unassigned: (inbox_id, status, ...) and (assignee_id, status), with the unresolved
   statuses listed (an IN, which is a range on the index; a NOT IN would read every row);
