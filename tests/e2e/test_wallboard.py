@@ -65,8 +65,10 @@ def test_the_waiting_count_goes_up_live_when_a_customer_writes(
     row = page.locator(f"tr[data-inbox-id='{inbox['id']}']")
     expect(row.locator("th")).to_have_text(inbox["name"])
 
+    page.evaluate("window.wallboardMarker = 1")  # gone if the page were reloaded
     customer_writes(browser, kefu_server, "wallboard hello")  # nobody is online: it waits
     expect(waiting).to_have_text(str(before["waiting"] + 1), timeout=TIMEOUT)
+    assert page.evaluate("window.wallboardMarker") == 1
     expect(row.locator(".wb-inbox-waiting")).to_have_text(re.compile(r"[1-9]\d*"), timeout=TIMEOUT)
     # The longest wait runs on between refetches.
     clock = page.locator("[data-figure=longest-wait] .wb-clock")

@@ -11,7 +11,9 @@ import { coalesce, PRESENCES } from "../live.js";
 import { presenceDot } from "./presence.js";
 
 const PATH = "/api/v1/reports/wallboard";
-const REFRESH_MS = 400;
+// At most one refetch a second however busy the centre (a TV needs no more, and each board
+// costs a few indexed queries).
+const REFRESH_MS = 1000;
 const SAFETY_MS = 30_000;
 const REFRESH_ON = [
   "queue.updated",
@@ -53,7 +55,7 @@ class Wallboard {
     this.tz = browserTimezone();
     this.data = null;
     this.fetchedAt = 0;
-    this.refresh = coalesce(() => this.load(), REFRESH_MS);
+    this.refresh = coalesce(() => this.load({ quiet: true }), REFRESH_MS);
     this.updated = h("p", { class: "wb-updated muted", "aria-live": "off" });
     this.tiles = h("ul", { class: "wb-tiles", "aria-label": t("wall.figures") });
     this.inboxes = h("div", { class: "wb-section" });
@@ -99,8 +101,12 @@ class Wallboard {
     await this.load();
   }
 
-  async load() {
-    const data = await guard(request("GET", `${PATH}?tz=${encodeURIComponent(this.tz)}`));
+  /** `quiet`: a background refresh; a failure leaves the last figures (and their time) up
+   * rather than stacking error toasts on a TV nobody is at; the next frame or the 30 s timer
+   * tries again. */
+  async load({ quiet = false } = {}) {
+    const fetching = request("GET", `${PATH}?tz=${encodeURIComponent(this.tz)}`);
+    const data = quiet ? await fetching.catch(() => null) : await guard(fetching);
     if (!data || !this.container.isConnected) return;
     this.data = data;
     this.fetchedAt = Date.now();
