@@ -176,6 +176,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "kb_no_locale": "文章至少需要一種語言的版本。",
         "kb_no_question": "問答至少需要一個問題。",
         "kb_too_many_questions": "一組問答最多 {max} 種問法。",
+        # report summaries by email (kefu/reports/digests)
+        "digest_leads_only": "報表摘要郵件僅供主管與管理員使用。",
         # staffing advice (kefu/reports/staffing.py): its summary lines
         "no_handling_time": "這段期間沒有結案的對話，無法得知處理時間：請提供 aht_s。",
         "staffing_out_of_range": "無法以這些條件計算排班建議(每小時最多 10,000 個對話名額)。",

@@ -37,6 +37,7 @@ import { renderSearch } from "./views/search.js";
 import { renderStaffing } from "./views/staffing.js";
 import { renderTeams } from "./views/teams.js";
 import { Thread } from "./views/thread.js";
+import { renderWallboard } from "./views/wallboard.js";
 
 const root = document.getElementById("app");
 
@@ -48,6 +49,8 @@ const botNav = () => (isAdmin() ? "bot" : "bot-learning"); // the bot's one nav 
 // Pages other than the conversations: who may open them, and which nav entry they belong to.
 const PAGES = {
   queue: { render: (el) => renderQueue(el, ctx), allowed: everyone },
+  // Open to agents too (a team TV may be signed in as one); in the nav for leads only.
+  wallboard: { render: (el) => renderWallboard(el, ctx), allowed: everyone },
   contacts: { render: (el, arg) => renderContacts(el, ctx, arg), allowed: everyone },
   attributes: { render: (el) => renderAttributes(el, ctx), allowed: isAdmin },
   agents: { render: (el) => renderAgents(el, ctx), allowed: isLead },
@@ -256,6 +259,7 @@ function renderShell() {
       { class: "nav-main" },
       navLink("conversations", t("nav.conversations"), "chat"),
       navLink("queue", t("nav.queue"), "queue", h("span", { class: "nav-badge", hidden: true })),
+      isLead() ? navLink("wallboard", t("nav.wallboard"), "gauge") : null,
       navLink("contacts", t("nav.contacts"), "contacts"),
       navLink("search", t("nav.search"), "search"),
       navLink("reports", t("nav.reports"), "chart"),

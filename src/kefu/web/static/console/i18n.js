@@ -13,6 +13,7 @@ import { REACH_CATALOG } from "./i18n-reach.js";
 import { BOT_CATALOG } from "./i18n-bot.js";
 import { KB_CATALOG } from "./i18n-kb.js";
 import { REPORTS_CATALOG } from "./i18n-reports.js";
+import { WALLBOARD_CATALOG } from "./i18n-wallboard.js";
 import { STAFFING_CATALOG } from "./i18n-staffing.js";
 
 const CATALOG = {
@@ -300,6 +301,7 @@ for (const [lang, entries] of Object.entries(REACH_CATALOG)) Object.assign(CATAL
 for (const [lang, entries] of Object.entries(BOT_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(KB_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(REPORTS_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(WALLBOARD_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(STAFFING_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
