@@ -98,4 +98,6 @@ report_rollups = Table(
     *(Column(name, BigInteger, nullable=False, default=0) for name in COUNTERS),
     *(Column(name, Text, nullable=False, default="") for name in HISTOGRAMS),
     Index("uq_report_rollups_key", "dim", "key", "grain", "bucket", unique=True),
+    # The cube's day rows over a period, whatever their key (kefu/reports/queries.py).
+    Index("ix_report_rollups_time", "dim", "grain", "bucket"),
 )

@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.inboxes.models import Inbox
 from kefu.reports import histogram
 from kefu.reports.facts import Fact
 from kefu.reports.filters import ReportFilters, ReportPeriod, Span, Window
 from kefu.reports.models import COUNTERS, ConversationFact, report_rollups
 from kefu.reports.refresh import fact_of_row
-from kefu.reports.rollups import Tally, bucket_of, contributions, dimensions
+from kefu.reports.rollups import Tally, bucket_of, contributions, dimensions, parse_cube_key
 
 T = report_rollups.c
 
@@ -162,13 +163,56 @@ async def totals(
     """Sums over the period: {"": total}, or per key of the `group_by` dimension."""
     source = plan(filters, group_by)
     if source.dim is None:
-        facts = await _facts(session, period, filters)
-        return sum_facts(facts, period.start_at, period.end_at, group_by=group_by)
+        return await _cube_totals(session, period, filters, columns, group_by)
     result: dict[str, Tally] = {}
     pieces = segments(period.start_at, period.end_at)
     for row in await _rollup_rows(session, source, pieces, columns):
         key = "" if group_by is None else row.key
         result.setdefault(key, Tally()).merge(_tally(row, columns))
+    return result
+
+
+async def _cube_totals(
+    session: AsyncSession,
+    period: Window,
+    filters: ReportFilters,
+    columns: Sequence[str],
+    group_by: str | None,
+) -> dict[str, Tally]:
+    """Totals under filters on several dimensions: the cube's day rows for the whole UTC days,
+    the facts for the partial days at the ends."""
+    constraints = filters.constraints()
+    dim = "cubetag" if "tag" in constraints or group_by == "tag" else "cube"
+    channels = dict((await session.execute(select(Inbox.id, Inbox.channel_type))).all())
+    result: dict[str, Tally] = {}
+    for grain, start, end in segments(period.start_at, period.end_at):
+        if grain == "q":
+            window = Span(start, end, period.tz)
+            facts = await _facts(session, window, filters)
+            for key, tally in sum_facts(facts, start, end, group_by=group_by).items():
+                if group_by is None or key in constraints.get(group_by, (key,)):
+                    result.setdefault(key, Tally()).merge(tally)
+            continue
+        rows = await session.execute(
+            select(T.key, *(T[name] for name in columns)).where(
+                T.dim == dim, T.grain == "d", T.bucket >= start, T.bucket < end
+            )
+        )
+        for row in rows:
+            cell = parse_cube_key(row.key)
+            values: dict[str, str | None] = {
+                "inbox": cell.inbox,
+                "channel": channels.get(int(cell.inbox), ""),
+                "team": cell.team,
+                "agent": cell.agent,
+                "tag": cell.tag,
+            }
+            if any(values[d] not in keys for d, keys in constraints.items()):
+                continue
+            group = "" if group_by is None else values[group_by]
+            if group is None:
+                continue  # no team / agent: not in a per-team or per-agent table
+            result.setdefault(group, Tally()).merge(_tally(row, columns))
     return result
 
 

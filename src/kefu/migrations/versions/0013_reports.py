@@ -70,6 +70,7 @@ def upgrade() -> None:
     op.create_index(
         "uq_report_rollups_key", "report_rollups", ["dim", "key", "grain", "bucket"], unique=True
     )
+    op.create_index("ix_report_rollups_time", "report_rollups", ["dim", "grain", "bucket"])
 
 
 def downgrade() -> None:
