@@ -40,6 +40,7 @@ from kefu.kb import views as kb_views
 from kefu.limits import BodySizeLimitMiddleware
 from kefu.notifications import views as notification_views
 from kefu.realtime import endpoints as realtime_endpoints
+from kefu.reports import views as reports_views
 from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
 from kefu.scheduled import views as scheduled_views
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bot_views,
         action_views,
         report_views,
+        reports_views,
         kb_views,
     ):
         app.include_router(module.router)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+import time
 
 from kefu.config import Settings
 
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--role", choices=("admin", "supervisor", "agent"), default="agent")
     sub.add_parser("demo", help="create the demo workspace if the database has no users")
     sub.add_parser("search-reindex", help="empty the search index; the worker rebuilds it")
+    sub.add_parser("reports-rebuild", help="recompute report facts and rollups from raw rows")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -44,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return _createuser(settings, args.email, args.name, args.role)
     if args.command == "search-reindex":
         return _search_reindex(settings)
+    if args.command == "reports-rebuild":
+        return _reports_rebuild(settings)
     if args.command == "demo":
         from kefu.demo import create_demo_workspace, print_banner
 
@@ -65,6 +69,23 @@ def _search_reindex(settings: Settings) -> int:
 
     asyncio.run(run())
     print("search index emptied: running nodes rebuild it in the background")
+    return 0
+
+
+def _reports_rebuild(settings: Settings) -> int:
+    from kefu.db import Database
+    from kefu.reports.refresh import rebuild_reports
+
+    async def run() -> int:
+        db = Database(settings.effective_database_url)
+        try:
+            return await rebuild_reports(db)
+        finally:
+            await db.dispose()
+
+    started = time.monotonic()
+    count = asyncio.run(run())
+    print(f"reports rebuilt: {count} conversations in {time.monotonic() - started:.1f} s")
     return 0
 
 

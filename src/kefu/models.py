@@ -20,6 +20,7 @@ from kefu.kb.models import KbArticle, KbArticleLocale, KbCategory, KbQaPair, KbS
 from kefu.messages.models import Attachment, Message
 from kefu.notifications.models import ConversationParticipant, Notification, NotificationPreference
 from kefu.outbox.models import OutboxJob
+from kefu.reports.models import ConversationFact, report_rollups
 from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
 from kefu.scheduled.models import ScheduledMessage
 from kefu.search.models import SearchState
@@ -29,6 +30,7 @@ from kefu.teams.models import Team, TeamMember
 from kefu.users.models import ApiToken, User
 
 __all__ = [
+    "report_rollups",
     "AgentConnection",
     "AgentState",
     "ApiToken",
@@ -47,6 +49,7 @@ __all__ = [
     "ContactNote",
     "Conversation",
     "ConversationParticipant",
+    "ConversationFact",
     "ConversationRead",
     "ConversationTag",
     "Inbox",

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, event, inspect, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from kefu.contacts.models import Contact
 from kefu.db import Base, UTCDateTime, utcnow
@@ -42,6 +43,13 @@ class Conversation(Base):
             postgresql_where=text("queued_at IS NOT NULL"),
         ),
         # Snoozed conversations with a wake-up time: the worker's scan (conversations/snooze.py).
+        # Conversations whose report facts are out of date (kefu/reports/refresh.py).
+        Index(
+            "ix_conversations_reports_stale",
+            "id",
+            sqlite_where=text("reports_version != reports_done"),
+            postgresql_where=text("reports_version != reports_done"),
+        ),
         Index(
             "ix_conversations_snoozed_until",
             "snoozed_until",
@@ -112,8 +120,45 @@ class Conversation(Base):
     # dealt with, what it waits for (an action's value, contact details), its last answer.
     bot_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    # Report facts (kefu/reports): every write that changes what they record sets a new random
+    # `reports_version`; the worker recomputes the facts and sets `reports_done` to the version
+    # it read, so a write during the recomputation leaves the row stale (never a lost update).
+    reports_version: Mapped[int] = mapped_column(
+        BigInteger, default=lambda: new_report_version(), server_default="1"
+    )
+    reports_done: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
     contact: Mapped[Contact] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(lazy="raise")
+
+
+# The conversation columns report facts are computed from (kefu/reports/facts.py); messages,
+# survey answers and SLA breaches mark the conversation themselves.
+REPORT_COLUMNS = (
+    "status",
+    "assignee_id",
+    "team_id",
+    "inbox_id",
+    "resolved_at",
+    "first_reply_at",
+    "tags",
+    "first_response_due_at",
+    "resolution_due_at",
+)
+
+
+def new_report_version() -> int:
+    """A fresh version: random, so that nodes need no shared counter (a repeat is 1 in 2^62)."""
+    return secrets.randbits(62) + 1
+
+
+@event.listens_for(Session, "before_flush")
+def _mark_report_facts_stale(session: Session, _context: object, _instances: object) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, Conversation):
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in REPORT_COLUMNS):
+                obj.reports_version = new_report_version()
 
 
 class ConversationRead(Base):

@@ -22,7 +22,7 @@ from kefu.auth.principals import AgentPrincipal, Principal, VisitorPrincipal
 from kefu.bot.phase import end_bot_phase, request_bot_turn_on_commit
 from kefu.channels import outbound
 from kefu.conversations import events
-from kefu.conversations.models import Conversation
+from kefu.conversations.models import Conversation, new_report_version
 from kefu.conversations.visibility import may_reply
 from kefu.db import Database, dialect_insert, utcnow
 from kefu.errors import InvalidInput, PermissionDenied
@@ -83,6 +83,8 @@ async def append_message(
     the message unless the sender already sent this client_msg_id (then DuplicateSend)."""
     now = utcnow()
     values: dict[str, Any] = {"last_seq": Conversation.last_seq + 1, "last_activity_at": now}
+    if kind != "note":  # report facts count every other message (kefu/reports/facts.py)
+        values["reports_version"] = new_report_version()
     by_person = kind == "incoming" or (kind == "outgoing" and isinstance(actor, AgentPrincipal))
     clocks_before = (conversation.first_reply_at, conversation.next_response_due_at)
     if by_person:  # the list shows what a person said, not the automatic reply after it

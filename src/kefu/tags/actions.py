@@ -16,7 +16,7 @@ from kefu.audit.actions import record_audit
 from kefu.auth.permissions import actor_user_id, require_admin
 from kefu.auth.principals import AgentPrincipal, Principal
 from kefu.conversations import events
-from kefu.conversations.models import Conversation
+from kefu.conversations.models import Conversation, new_report_version
 from kefu.db import dialect_insert, utcnow
 from kefu.errors import Conflict, InvalidInput
 from kefu.events import types
@@ -294,7 +294,7 @@ async def _rewrite_conversations(session: AsyncSession, tag: Tag, new_name: str 
         await session.execute(
             update(Conversation)
             .where(Conversation.id == row.id)
-            .values(tags=names)
+            .values(tags=names, reports_version=new_report_version())  # reports' tag names
             .execution_options(synchronize_session=False)
         )
     return len(rows)

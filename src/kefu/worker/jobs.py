@@ -18,6 +18,7 @@ from kefu.conversations.snooze import run_snooze_wakeups
 from kefu.db import Database
 from kefu.outbox.runner import OutboxRunner
 from kefu.realtime.hub import Hub
+from kefu.reports.refresh import refresh_for
 from kefu.routing.breaches import (
     do_fill_next_response_dues,
     do_record_sla_breaches,
@@ -102,6 +103,7 @@ class Worker:
         await self._job("outbox", self.outbox.run_due)
         await self._job("email polling", self.mail.run_due)
         await self._job("search index", lambda: index_pending(self.db))
+        await self._job("report facts", lambda: refresh_for(self.db, seconds=2.0))
 
     async def _job(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
         try:

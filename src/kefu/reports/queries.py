@@ -1,0 +1,450 @@
+"""Reports: sums over rollup rows (or, for filters on two dimensions at once, over facts).
+
+A range's totals read day rows ("d" grain) for the whole UTC days inside it and 15-minute rows
+("q") for the partial days at its ends, so a year costs ~365 rows per dimension value. Series
+and the heatmap read 15-minute rows, grouped into local hours/days/weeks. Filters on more than
+one dimension (a supervisor looking at one agent, an inbox and a tag...) sum the contributions
+of the matching facts instead: the same definitions, computed on the fly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.reports import histogram
+from kefu.reports.filters import ReportFilters, ReportPeriod, Span, Window
+from kefu.reports.models import COUNTERS, ConversationFact, report_rollups
+from kefu.reports.refresh import fact_of_row
+from kefu.reports.rollups import Tally, bucket_of, contributions, dimensions
+
+T = report_rollups.c
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Where a report's numbers come from: one rollup dimension (with allowed keys, None for
+    any), or the facts."""
+
+    dim: str | None  # None: the facts
+    keys: frozenset[str] | None
+
+
+def plan(filters: ReportFilters, group_by: str | None = None) -> Plan:
+    constraints = filters.constraints()
+    others = {d: k for d, k in constraints.items() if d != group_by}
+    if others and (group_by is not None or len(others) > 1):
+        return Plan(None, None)
+    if group_by is not None:
+        return Plan(group_by, constraints.get(group_by))
+    if not others:
+        return Plan("all", frozenset({""}))
+    ((dim, keys),) = others.items()
+    return Plan(dim, keys)
+
+
+def segments(start: datetime, end: datetime) -> list[tuple[str, datetime, datetime]]:
+    """[start, end) as 15-minute pieces at the ends and whole UTC days between."""
+    first_day = bucket_of(start, "d")
+    if first_day < start:
+        first_day += timedelta(days=1)
+    last_day = bucket_of(end, "d")
+    if first_day >= last_day:
+        return [("q", start, end)]
+    pieces = [("d", first_day, last_day)]
+    if start < first_day:
+        pieces.insert(0, ("q", start, first_day))
+    if last_day < end:
+        pieces.append(("q", last_day, end))
+    return pieces
+
+
+async def _rollup_rows(
+    session: AsyncSession,
+    plan: Plan,
+    pieces: Iterable[tuple[str, datetime, datetime]],
+    columns: Sequence[str],
+) -> list[Any]:
+    assert plan.dim is not None
+    if plan.keys is not None and not plan.keys:
+        return []
+    where: list[ColumnElement[bool]] = [T.dim == plan.dim]
+    if plan.keys is not None:
+        where.append(T.key.in_(sorted(plan.keys)))
+    where.append(or_(*(and_(T.grain == g, T.bucket >= a, T.bucket < b) for g, a, b in pieces)))
+    statement = select(T.key, T.bucket, *(T[name] for name in columns)).where(*where)
+    return list((await session.execute(statement)).all())
+
+
+def _tally(row: Any, columns: Sequence[str]) -> Tally:
+    tally = Tally()
+    for name in columns:
+        value = getattr(row, name)
+        if not value:
+            continue
+        if name.startswith("h_"):
+            tally.hists[name] = histogram.loads(value)
+        else:
+            tally.counters[name] = int(value)
+    return tally
+
+
+def fact_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
+    """The filters on `conversation_facts` columns (the tag is checked on the facts)."""
+    F = ConversationFact
+    where: list[ColumnElement[bool]] = []
+    if filters.inbox_id is not None:
+        where.append(F.inbox_id == filters.inbox_id)
+    if filters.channel is not None:
+        where.append(F.channel == filters.channel)
+    if filters.team_id is not None:
+        where.append(F.team_id == filters.team_id)
+    if filters.team_ids is not None:
+        where.append(F.team_id.in_(sorted(filters.team_ids)))
+    if filters.agent_id is not None:
+        where.append(F.agent_id == filters.agent_id)
+    return where
+
+
+async def _facts(session: AsyncSession, period: Window, filters: ReportFilters) -> list[Any]:
+    F = ConversationFact
+    where = [F.created_at < period.end_at, F.last_event_at >= period.start_at]
+    where += fact_conditions(filters)
+    facts = [fact_of_row(row) for row in await session.scalars(select(F).where(*where))]
+    if filters.tag is not None:
+        facts = [fact for fact in facts if filters.tag in fact.tags]
+    return facts
+
+
+async def totals(
+    *,
+    session: AsyncSession,
+    period: Window,
+    filters: ReportFilters,
+    columns: Sequence[str],
+    group_by: str | None = None,
+) -> dict[str, Tally]:
+    """Sums over the period: {"": total}, or per key of the `group_by` dimension."""
+    source = plan(filters, group_by)
+    result: dict[str, Tally] = {}
+    if source.dim is None:
+        start, end = period.start_at, period.end_at
+        for fact in await _facts(session, period, filters):
+            keys = [""]
+            if group_by is not None:
+                keys = [k for d, k in dimensions(fact) if d == group_by]
+            for at, counters, hists in contributions(fact):
+                if start <= at < end:
+                    for key in keys:
+                        result.setdefault(key, Tally()).add(counters, hists)
+        return result
+    pieces = segments(period.start_at, period.end_at)
+    for row in await _rollup_rows(session, source, pieces, columns):
+        key = "" if group_by is None else row.key
+        result.setdefault(key, Tally()).merge(_tally(row, columns))
+    return result
+
+
+async def quarter_hours(
+    *,
+    session: AsyncSession,
+    period: Window,
+    filters: ReportFilters,
+    columns: Sequence[str],
+) -> dict[datetime, Tally]:
+    """Sums per 15-minute bucket (UTC) of the period."""
+    source = plan(filters)
+    result: dict[datetime, Tally] = {}
+    if source.dim is None:
+        start, end = period.start_at, period.end_at
+        for fact in await _facts(session, period, filters):
+            for at, counters, hists in contributions(fact):
+                if start <= at < end:
+                    result.setdefault(bucket_of(at, "q"), Tally()).add(counters, hists)
+        return result
+    pieces = [("q", period.start_at, period.end_at)]
+    for row in await _rollup_rows(session, source, pieces, columns):
+        bucket = row.bucket.astimezone(UTC)
+        result.setdefault(bucket, Tally()).merge(_tally(row, columns))
+    return result
+
+
+# ---- the figures -------------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _durations(hist: dict[int, int], total: int, count: int) -> dict[str, Any]:
+    return {
+        "count": count,
+        "average_s": round(total / count, 1) if count else None,
+        "median_s": histogram.percentile(hist, 0.5),
+        "p90_s": histogram.percentile(hist, 0.9),
+    }
+
+
+def figures(tally: Tally, hours: str) -> dict[str, Any]:
+    """The summary figures of a tally (docs/reports.md, "KPI definitions")."""
+    business = hours == "business"
+    g = tally.get
+    csat_n, nps_n = g("csat_n"), g("nps_n")
+    bot = g("bot_conv")
+    return {
+        "conversations": {"created": g("created"), "resolved": g("resolved")},
+        "first_response": _durations(
+            tally.hist("h_frt_bh" if business else "h_frt"),
+            g("frt_bh_sum" if business else "frt_sum"),
+            g("frt_n"),
+        ),
+        "next_response": _durations(tally.hist("h_nrt"), g("nrt_sum"), g("nrt_n")),
+        "resolution": _durations(
+            tally.hist("h_res_bh" if business else "h_res"),
+            g("res_bh_sum" if business else "res_sum"),
+            g("resolved"),
+        ),
+        "handling": _durations(tally.hist("h_handling"), g("handling_sum"), g("handling_n")),
+        "fcr": {
+            "eligible": g("fcr_eligible"),
+            "count": g("fcr"),
+            "rate": _rate(g("fcr"), g("fcr_eligible")),
+        },
+        "reopen": {
+            "resolved": g("resolved"),
+            "reopened": g("reopened"),
+            "rate": _rate(g("reopened"), g("resolved")),
+        },
+        "bot": {
+            "conversations": bot,
+            "contained": g("bot_contained"),
+            "handed_off": g("bot_handoff"),
+            "containment_rate": _rate(g("bot_contained"), bot),
+            "handoff_rate": _rate(g("bot_handoff"), bot),
+        },
+        "csat": {
+            "responses": csat_n,
+            "average": round(g("csat_sum") / csat_n, 2) if csat_n else None,
+            "satisfied": g("csat_sat"),
+            "satisfied_rate": _rate(g("csat_sat"), csat_n),
+            "distribution": {str(score): g(f"csat_{score}") for score in range(1, 6)},
+        },
+        "nps": {
+            "responses": nps_n,
+            "promoters": g("nps_pro"),
+            "passives": nps_n - g("nps_pro") - g("nps_det"),
+            "detractors": g("nps_det"),
+            "score": round((g("nps_pro") - g("nps_det")) * 100 / nps_n, 1) if nps_n else None,
+        },
+        "sla": {
+            "conversations": g("sla_n"),
+            "breached": g("sla_breached"),
+            "attainment": _rate(g("sla_n") - g("sla_breached"), g("sla_n")),
+        },
+        "queue": {
+            "queued": g("queued"),
+            "wait_median_s": histogram.percentile(tally.hist("h_wait"), 0.5),
+            "wait_p90_s": histogram.percentile(tally.hist("h_wait"), 0.9),
+            "abandoned": g("abandoned"),
+            "abandonment_rate": _rate(g("abandoned"), g("queued")),
+        },
+    }
+
+
+def _hist_columns(hours: str) -> list[str]:
+    business = hours == "business"
+    return [
+        "h_frt_bh" if business else "h_frt",
+        "h_res_bh" if business else "h_res",
+        "h_nrt",
+        "h_handling",
+        "h_wait",
+    ]
+
+
+async def summary(
+    *, session: AsyncSession, period: ReportPeriod, filters: ReportFilters, hours: str
+) -> dict[str, Any]:
+    columns = [*COUNTERS, *_hist_columns(hours)]
+    tally = (await totals(session=session, period=period, filters=filters, columns=columns)).get(
+        "", Tally()
+    )
+    return figures(tally, hours)
+
+
+BREAKDOWN_COLUMNS = (
+    "created",
+    "resolved",
+    "frt_n",
+    "handling_n",
+    "handling_sum",
+    "fcr_eligible",
+    "fcr",
+    "csat_n",
+    "csat_sum",
+    "csat_sat",
+    "nps_n",
+    "nps_pro",
+    "nps_det",
+)
+
+
+async def breakdown(
+    *,
+    session: AsyncSession,
+    period: ReportPeriod,
+    filters: ReportFilters,
+    hours: str,
+    by: str,
+) -> list[dict[str, Any]]:
+    business = hours == "business"
+    frt, res = ("h_frt_bh", "h_res_bh") if business else ("h_frt", "h_res")
+    columns = [*BREAKDOWN_COLUMNS, frt, res]
+    groups = await totals(
+        session=session, period=period, filters=filters, columns=columns, group_by=by
+    )
+    rows: list[dict[str, Any]] = []
+    for key, tally in groups.items():
+        g = tally.get
+        rows.append(
+            {
+                "key": key,
+                "created": g("created"),
+                "resolved": g("resolved"),
+                "first_response_median_s": histogram.percentile(tally.hist(frt), 0.5),
+                "first_response_p90_s": histogram.percentile(tally.hist(frt), 0.9),
+                "resolution_median_s": histogram.percentile(tally.hist(res), 0.5),
+                "handling_average_s": (
+                    round(g("handling_sum") / g("handling_n"), 1) if g("handling_n") else None
+                ),
+                "fcr_rate": _rate(g("fcr"), g("fcr_eligible")),
+                "csat_average": round(g("csat_sum") / g("csat_n"), 2) if g("csat_n") else None,
+                "csat_responses": g("csat_n"),
+                "satisfied_rate": _rate(g("csat_sat"), g("csat_n")),
+                "nps_score": (
+                    round((g("nps_pro") - g("nps_det")) * 100 / g("nps_n"), 1)
+                    if g("nps_n")
+                    else None
+                ),
+            }
+        )
+    rows.sort(key=lambda row: (-row["created"], -row["resolved"], row["key"]))
+    return rows
+
+
+INTERVALS = ("hour", "day", "week")
+
+
+def local_start(at: datetime, tz: ZoneInfo, interval: str) -> datetime:
+    """The local start of the hour, day or ISO week (Monday) holding `at`."""
+    local = at.astimezone(tz)
+    if interval == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.date()
+    if interval == "week":
+        day -= timedelta(days=day.weekday())
+    return datetime(day.year, day.month, day.day, tzinfo=tz)
+
+
+def _steps(period: ReportPeriod, interval: str) -> list[datetime]:
+    """Every point's local start, in order (DST: hours that exist once each)."""
+    points: list[datetime] = []
+    at = period.start_at
+    step = timedelta(minutes=15)
+    while at < period.end_at:
+        start = local_start(at, period.tz, interval)
+        if not points or points[-1] != start:
+            points.append(start)
+        at += step if interval == "hour" else timedelta(hours=1)
+    return points
+
+
+async def timeseries(
+    *,
+    session: AsyncSession,
+    period: ReportPeriod,
+    filters: ReportFilters,
+    hours: str,
+    interval: str,
+) -> list[dict[str, Any]]:
+    business = hours == "business"
+    frt, res = ("h_frt_bh", "h_res_bh") if business else ("h_frt", "h_res")
+    columns = ["created", "resolved", "csat_n", "csat_sum", frt, res]
+    buckets = await quarter_hours(session=session, period=period, filters=filters, columns=columns)
+    points: dict[datetime, Tally] = {start: Tally() for start in _steps(period, interval)}
+    for bucket, tally in buckets.items():
+        start = local_start(bucket, period.tz, interval)
+        points.setdefault(start, Tally()).merge(tally)
+    result = []
+    for start in sorted(points):
+        tally = points[start]
+        g = tally.get
+        result.append(
+            {
+                "start": start.isoformat(),
+                "created": g("created"),
+                "resolved": g("resolved"),
+                "first_response_median_s": histogram.percentile(tally.hist(frt), 0.5),
+                "first_response_p90_s": histogram.percentile(tally.hist(frt), 0.9),
+                "resolution_median_s": histogram.percentile(tally.hist(res), 0.5),
+                "csat_average": round(g("csat_sum") / g("csat_n"), 2) if g("csat_n") else None,
+                "csat_responses": g("csat_n"),
+            }
+        )
+    return result
+
+
+async def heatmap(
+    *, session: AsyncSession, period: ReportPeriod, filters: ReportFilters
+) -> list[list[int]]:
+    """Conversations created per local weekday (Monday first) and hour."""
+    cells = [[0] * 24 for _ in range(7)]
+    buckets = await quarter_hours(
+        session=session, period=period, filters=filters, columns=["created"]
+    )
+    for bucket, tally in buckets.items():
+        local = bucket.astimezone(period.tz)
+        cells[local.weekday()][local.hour] += tally.get("created")
+    return cells
+
+
+async def created_per_local_hour(
+    *,
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    filters: ReportFilters,
+) -> dict[datetime, int]:
+    """Conversations created per local hour in [start, end) (hours with none are absent)."""
+    buckets = await quarter_hours(
+        session=session, period=Span(start, end, tz), filters=filters, columns=["created"]
+    )
+    result: dict[datetime, int] = {}
+    for bucket, tally in buckets.items():
+        if tally.get("created"):
+            hour = local_start(bucket, tz, "hour")
+            result[hour] = result.get(hour, 0) + tally.get("created")
+    return result
+
+
+async def handling_average(
+    *, session: AsyncSession, start: datetime, end: datetime, filters: ReportFilters
+) -> tuple[int, float | None]:
+    """(resolved conversations with a handling time, their average handling seconds)."""
+    tally = (
+        await totals(
+            session=session,
+            period=Span(start, end, ZoneInfo("UTC")),
+            filters=filters,
+            columns=["handling_n", "handling_sum"],
+        )
+    ).get("", Tally())
+    count = tally.get("handling_n")
+    return count, (tally.get("handling_sum") / count if count else None)
