@@ -384,8 +384,8 @@ class Teller:
         )
         for i in range(exchanges):
             gap = lognormal(rng, 60, 0.9)
-            if rng.random() < 0.05:
-                gap += rng.uniform(1800, 4 * 3600)  # the customer went away for a while
+            if rng.random() < 0.03:
+                gap += rng.uniform(900, 2 * 3600)  # the customer went away for a while
             t = self.customer(t + gap, self.line(story.topic.follow_up))
             if i == transfer_at:
                 t, agent = self._transfer(t, agent)
@@ -507,8 +507,8 @@ class Teller:
     def _resolve(self, t: float, agent: HistoryAgent) -> float:
         rng, story = self.rng, self.story
         t += min(3 * 86400.0, max(5.0, lognormal(rng, 150, 1.0)))
-        if rng.random() < 0.12:
-            t += rng.uniform(3600, 20 * 3600)  # left open until the customer confirmed
+        if rng.random() < 0.05:
+            t += rng.uniform(1800, 3 * 3600)  # left open until the customer confirmed
         t = self.activity(
             t,
             "u",
