@@ -19,6 +19,7 @@ from kefu.contacts.models import Contact, ContactIdentity
 from kefu.conversations.models import Conversation
 from kefu.inboxes.actions import do_create_inbox
 from kefu.messages.models import Message
+from kefu.reports.refresh import rebuild_reports
 from kefu.reports.sample_history import (
     CHANNEL_WEIGHTS,
     HistoryAgent,
@@ -35,7 +36,7 @@ from kefu.runtime import Runtime
 from kefu.surveys.models import SurveyResponse
 from kefu.tags.actions import do_create_tag
 from kefu.tags.models import ConversationTag
-from tests.conftest import Workspace, visitor_send
+from tests.conftest import Workspace, login, visitor_send
 
 END = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # Tuesday 00:00 in Taipei
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -291,3 +292,67 @@ async def test_rows_insert_into_the_schema_and_the_app_carries_on(
         latest = await session.scalar(select(func.max(Message.id)))
     assert latest is not None and latest > result.rows["messages"]
     assert sent["conversation"]["id"]
+
+
+async def test_reports_over_generated_history_agree_with_the_rows(
+    runtime: Runtime, workspace: Workspace, client: httpx.AsyncClient
+) -> None:
+    """rebuild_reports over a fortnight of history: the summary counts what was generated,
+    and its rates and times fall where the generator puts them."""
+    now = datetime.now(UTC)
+    start = now - timedelta(days=14)
+    inbox, other = frozenset({workspace.inbox.id}), frozenset({workspace.other_inbox.id})
+    spec = HistorySpec(
+        inboxes=[
+            HistoryInbox(workspace.inbox.id, "web", team_id=None),
+            HistoryInbox(workspace.other_inbox.id, "web", bot_share=0.0, weight=0.3),
+        ],
+        agents=[
+            HistoryAgent(workspace.agent.id, workspace.agent.name, None, inbox),
+            HistoryAgent(workspace.agent2.id, workspace.agent2.name, None, inbox),
+            HistoryAgent(workspace.outsider.id, workspace.outsider.name, None, other),
+        ],
+        teams=[],
+        tags=[],
+        start=start,
+        end=now,
+        conversations_per_day=80,
+        contacts=700,
+        seed=3,
+    )
+    rows = _merged(spec)
+    await insert_history(runtime.db, spec)
+    await rebuild_reports(runtime.db)
+    await login(client, workspace.admin.email)
+    first_day = start.astimezone(TAIPEI).date() + timedelta(days=1)  # whole local days only
+    today = now.astimezone(TAIPEI).date()
+    response = await client.get(
+        "/api/v1/reports/summary",
+        params={"start": first_day.isoformat(), "end": today.isoformat(), "tz": "Asia/Taipei"},
+    )
+    assert response.status_code == 200, response.text
+    summary = response.json()
+
+    def within(at: datetime | None) -> bool:
+        return at is not None and first_day <= at.astimezone(TAIPEI).date() <= today
+
+    created = [c for c in rows.conversations if within(c["created_at"])]
+    assert summary["conversations"]["created"] == len(created)
+    resolved = [c for c in rows.conversations if within(c["resolved_at"])]
+    assert summary["conversations"]["resolved"] == len(resolved)
+    csat = [s for s in rows.survey_responses if s["kind"] == "csat" and within(s["answered_at"])]
+    assert summary["csat"]["responses"] == len(csat)
+    assert summary["csat"]["average"] == pytest.approx(
+        statistics.mean(s["score"] for s in csat), abs=0.01
+    )
+    nps = [s for s in rows.survey_responses if s["kind"] == "nps" and within(s["answered_at"])]
+    assert summary["nps"]["responses"] == len(nps)
+    first = summary["first_response"]
+    assert 30 <= first["median_s"] <= 600 and first["p90_s"] > first["median_s"]
+    assert 0.02 <= summary["queue"]["abandonment_rate"] <= 0.1
+    assert summary["queue"]["wait_median_s"] < 60  # most within a minute
+    bot = summary["bot"]
+    assert bot["conversations"] and 0.55 <= bot["containment_rate"] <= 0.95
+    assert 0.02 <= summary["reopen"]["rate"] <= 0.1
+    assert 0.8 <= summary["sla"]["attainment"] < 1
+    assert summary["handling"]["count"] > 0
