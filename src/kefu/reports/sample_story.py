@@ -216,14 +216,14 @@ class Teller:
     def _tell(self) -> None:
         rng, story = self.rng, self.story
         t = self.customer(0.0, self.line(story.topic.opening))
-        quiet = rng.random() < story.inbox.bot  # the bot answers first, and says it hands over
-        if quiet:
+        bot = rng.random() < story.inbox.bot  # the bot answers first
+        if bot:
             t = self._bot_phase(t)  # returns only after a handoff
-        t = self._route(t + rng.uniform(0.2, 1.5), greet=not quiet)
+        t = self._route(t + rng.uniform(0.2, 1.5), greet=not bot)  # (the bot greeted)
         if rng.random() < 0.025 + 0.07 * self.load**2:
             self._abandon(t)
             return
-        agent = self._assign(t, quiet=quiet)
+        agent = self._assign(t, quiet=False)  # (a queued reply after a handoff too)
         if agent is None:
             return
         t = self._serve(story.assigned_at or t, agent)
@@ -577,7 +577,7 @@ class Teller:
         story.status, story.resolved_at, story.assignee = "open", None, None
         story.routing_state = "reopened"
         t = self._route(t + rng.uniform(0.2, 1.5), greet=False)
-        agent = self._assign(t, quiet=False, prefer=previous)
+        agent = self._assign(t, quiet=True, prefer=previous)  # (no queued reply then)
         if agent is None:
             return
         t = story.assigned_at or t
