@@ -297,7 +297,9 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
                     file=sys.stderr,
                 )
 
-        inserted = await insert_history(db, spec, batch=args.batch, progress=progress)
+        inserted = await insert_history(
+            db, spec, batch=args.batch, progress=progress, core=args.insert == "core"
+        )
         analyze = await _analyze(db)
         rebuild = await _rebuild(db)
         analyze_after = await _analyze(db)
@@ -305,6 +307,7 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
             "db": "sqlite" if db.is_sqlite else "postgresql",
             "days": args.days,
             "insert": {
+                "method": args.insert,
                 "seconds": inserted.seconds,
                 "generate_seconds": inserted.generate_seconds,
                 "messages_per_s": inserted.messages_per_s,
@@ -329,6 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch", type=int, default=2000, help="conversations per transaction")
     parser.add_argument("--recreate", action="store_true", help="drop the database first")
+    parser.add_argument(
+        "--insert",
+        choices=["driver", "core"],
+        default="driver",
+        help="driver: executemany (SQLite) / COPY (PostgreSQL); core: SQLAlchemy Core",
+    )
     args = parser.parse_args(argv)
     if args.recreate:
         recreate(args.url)

@@ -582,9 +582,10 @@ async def insert_history(
     *,
     batch: int = 2000,
     progress: Callable[[InsertResult], None] | None = None,
+    core: bool = False,
 ) -> InsertResult:
     """Generate `spec`'s history and bulk-insert it, `batch` conversations per transaction,
     with ids after the tables' highest (`spec.ids` is ignored); kefu.reports.sample_insert."""
     from kefu.reports.sample_insert import insert_rows  # (it imports this module)
 
-    return await insert_rows(db, spec, batch=batch, progress=progress)
+    return await insert_rows(db, spec, batch=batch, progress=progress, core=core)

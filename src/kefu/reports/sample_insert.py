@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kefu.db import WRITE_OPTION, Database
+from kefu.models import Base
 from kefu.reports.sample_history import HistoryRows, HistorySpec, IdStart, generate_history
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -205,8 +206,8 @@ async def _max_ids(conn: AsyncConnection) -> IdStart:
 
 
 class _Writer:
-    def __init__(self, conn: AsyncConnection, sqlite: bool) -> None:
-        self.conn, self.sqlite = conn, sqlite
+    def __init__(self, conn: AsyncConnection, sqlite: bool, *, core: bool = False) -> None:
+        self.conn, self.sqlite, self.core = conn, sqlite, core
         self.converters = {
             table: _message_converter(sqlite) if table == "messages" else _converter(table, sqlite)
             for table in COLUMNS
@@ -214,6 +215,9 @@ class _Writer:
 
     async def write(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
+            return
+        if self.core:  # SQLAlchemy Core's executemany, for comparison (bench/report_data.py)
+            await self.conn.execute(Base.metadata.tables[table].insert(), list(rows))
             return
         convert = self.converters[table]
         records = [convert(r) for r in rows]
@@ -248,9 +252,11 @@ async def insert_rows(
     *,
     batch: int = 2000,
     progress: Callable[[InsertResult], None] | None = None,
+    core: bool = False,
 ) -> InsertResult:
     """Generate `spec`'s history and insert it, `batch` conversations per transaction.
-    The ids in `spec.ids` are ignored: rows continue after the tables' highest ids."""
+    The ids in `spec.ids` are ignored: rows continue after the tables' highest ids. `core`:
+    through SQLAlchemy Core's executemany instead of the driver (slower; for comparison)."""
     engine = db.engine if isinstance(db, Database) else db
     sqlite = engine.dialect.name == "sqlite"
     result = InsertResult(rows={table: 0 for table in COLUMNS})
@@ -263,7 +269,7 @@ async def insert_rows(
                 # table are updated in place, and the default 2 MB cache makes that disk-bound.
                 await conn.exec_driver_sql("PRAGMA cache_size = -262144")
             ids = await _max_ids(conn)
-        writer = _Writer(conn, sqlite)
+        writer = _Writer(conn, sqlite, core=core)
         stream = generate_history(replace(spec, ids=ids), batch=batch)
         counters: dict[tuple[int, str], int] = {}
         # The next batch is generated in a thread while this one is written: the drivers
