@@ -301,7 +301,7 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
             db, spec, batch=args.batch, progress=progress, core=args.insert == "core"
         )
         analyze = await _analyze(db)
-        rebuild = await _rebuild(db)
+        rebuild = await _rebuild(db) if not args.skip_rebuild else {"skipped": True}
         analyze_after = await _analyze(db)
         return {
             "db": "sqlite" if db.is_sqlite else "postgresql",
@@ -332,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch", type=int, default=2000, help="conversations per transaction")
     parser.add_argument("--recreate", action="store_true", help="drop the database first")
+    parser.add_argument("--skip-rebuild", action="store_true", help="insert only")
     parser.add_argument(
         "--insert",
         choices=["driver", "core"],
