@@ -314,7 +314,7 @@ async def load(args: argparse.Namespace) -> dict[str, Any]:
                 "conversations_per_s": round(inserted.rows["conversations"] / inserted.seconds),
                 "rows": inserted.rows,
             },
-            "analyze_seconds": analyze + analyze_after,
+            "analyze_seconds": round(analyze + analyze_after, 2),
             "rebuild": rebuild,
             "counts": await _counts(db),
             "database_mb": await _size_mb(db, args.url),
