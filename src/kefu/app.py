@@ -40,7 +40,9 @@ from kefu.kb import views as kb_views
 from kefu.limits import BodySizeLimitMiddleware
 from kefu.notifications import views as notification_views
 from kefu.realtime import endpoints as realtime_endpoints
+from kefu.reports import staffing_views, wallboard_views
 from kefu.reports import views as reports_views
+from kefu.reports.digests import views as digest_views
 from kefu.routing import views as routing_views
 from kefu.runtime import Runtime
 from kefu.scheduled import views as scheduled_views
@@ -162,7 +164,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         action_views,
         report_views,
         reports_views,
+        staffing_views,
         kb_views,
+        wallboard_views,
+        digest_views,
     ):
         app.include_router(module.router)
     for module in (survey_views, scheduled_views, transcript_views):  # + widget routes

@@ -20,6 +20,7 @@ from kefu.kb.models import KbArticle, KbArticleLocale, KbCategory, KbQaPair, KbS
 from kefu.messages.models import Attachment, Message
 from kefu.notifications.models import ConversationParticipant, Notification, NotificationPreference
 from kefu.outbox.models import OutboxJob
+from kefu.reports.digests.models import DigestSubscription, ReportDigest
 from kefu.reports.models import ConversationFact, report_rollups
 from kefu.routing.models import AgentConnection, AgentState, QueueCounter, RoutingRule, SlaBreach
 from kefu.scheduled.models import ScheduledMessage
@@ -47,6 +48,7 @@ __all__ = [
     "ContactIdentity",
     "ContactMergeSuggestion",
     "ContactNote",
+    "DigestSubscription",
     "Conversation",
     "ConversationParticipant",
     "ConversationFact",
@@ -65,6 +67,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "QueueCounter",
+    "ReportDigest",
     "RoutingRule",
     "ScheduledMessage",
     "SearchState",

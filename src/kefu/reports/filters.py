@@ -23,7 +23,7 @@ DIMENSIONS = ("inbox", "channel", "team", "agent", "tag")
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a directory name
         raise InvalidInput(f"Unknown timezone {name!r}.", code="bad_timezone") from exc
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.reports import histogram
+from kefu.reports.facts import Fact
 from kefu.reports.filters import ReportFilters, ReportPeriod, Span, Window
 from kefu.reports.models import COUNTERS, ConversationFact, report_rollups
 from kefu.reports.refresh import fact_of_row
@@ -112,7 +113,7 @@ def fact_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-async def _facts(session: AsyncSession, period: Window, filters: ReportFilters) -> list[Any]:
+async def _facts(session: AsyncSession, period: Window, filters: ReportFilters) -> list[Fact]:
     F = ConversationFact
     where = [F.created_at < period.end_at, F.last_event_at >= period.start_at]
     where += fact_conditions(filters)
@@ -120,6 +121,34 @@ async def _facts(session: AsyncSession, period: Window, filters: ReportFilters) 
     if filters.tag is not None:
         facts = [fact for fact in facts if filters.tag in fact.tags]
     return facts
+
+
+def sum_facts(
+    facts: Iterable[Fact], start: datetime, end: datetime, *, group_by: str | None = None
+) -> dict[str, Tally]:
+    """What the rollups hold, summed straight from facts: contributions anchored in
+    [start, end), in total ("") or per key of the `group_by` dimension."""
+    result: dict[str, Tally] = {}
+    for fact in facts:
+        keys = [""]
+        if group_by is not None:
+            keys = [k for d, k in dimensions(fact) if d == group_by]
+        for at, counters, hists in contributions(fact):
+            if start <= at < end:
+                for key in keys:
+                    result.setdefault(key, Tally()).add(counters, hists)
+    return result
+
+
+def sum_facts_by_quarter(
+    facts: Iterable[Fact], start: datetime, end: datetime
+) -> dict[datetime, Tally]:
+    result: dict[datetime, Tally] = {}
+    for fact in facts:
+        for at, counters, hists in contributions(fact):
+            if start <= at < end:
+                result.setdefault(bucket_of(at, "q"), Tally()).add(counters, hists)
+    return result
 
 
 async def totals(
@@ -132,18 +161,10 @@ async def totals(
 ) -> dict[str, Tally]:
     """Sums over the period: {"": total}, or per key of the `group_by` dimension."""
     source = plan(filters, group_by)
-    result: dict[str, Tally] = {}
     if source.dim is None:
-        start, end = period.start_at, period.end_at
-        for fact in await _facts(session, period, filters):
-            keys = [""]
-            if group_by is not None:
-                keys = [k for d, k in dimensions(fact) if d == group_by]
-            for at, counters, hists in contributions(fact):
-                if start <= at < end:
-                    for key in keys:
-                        result.setdefault(key, Tally()).add(counters, hists)
-        return result
+        facts = await _facts(session, period, filters)
+        return sum_facts(facts, period.start_at, period.end_at, group_by=group_by)
+    result: dict[str, Tally] = {}
     pieces = segments(period.start_at, period.end_at)
     for row in await _rollup_rows(session, source, pieces, columns):
         key = "" if group_by is None else row.key
@@ -160,14 +181,10 @@ async def quarter_hours(
 ) -> dict[datetime, Tally]:
     """Sums per 15-minute bucket (UTC) of the period."""
     source = plan(filters)
-    result: dict[datetime, Tally] = {}
     if source.dim is None:
-        start, end = period.start_at, period.end_at
-        for fact in await _facts(session, period, filters):
-            for at, counters, hists in contributions(fact):
-                if start <= at < end:
-                    result.setdefault(bucket_of(at, "q"), Tally()).add(counters, hists)
-        return result
+        facts = await _facts(session, period, filters)
+        return sum_facts_by_quarter(facts, period.start_at, period.end_at)
+    result: dict[datetime, Tally] = {}
     pieces = [("q", period.start_at, period.end_at)]
     for row in await _rollup_rows(session, source, pieces, columns):
         bucket = row.bucket.astimezone(UTC)
@@ -352,17 +369,45 @@ def local_start(at: datetime, tz: ZoneInfo, interval: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
-def _steps(period: ReportPeriod, interval: str) -> list[datetime]:
-    """Every point's local start, in order (DST: hours that exist once each)."""
+def _steps(period: Window, interval: str) -> list[datetime]:
+    """Every point's local start, as a UTC instant, in order. A DST change gives 23 or 25
+    hourly points that day (the repeated hour twice, told apart by its offset)."""
     points: list[datetime] = []
     at = period.start_at
-    step = timedelta(minutes=15)
     while at < period.end_at:
-        start = local_start(at, period.tz, interval)
+        start = local_start(at, period.tz, interval).astimezone(UTC)
         if not points or points[-1] != start:
             points.append(start)
-        at += step if interval == "hour" else timedelta(hours=1)
+        at += timedelta(minutes=15) if interval == "hour" else timedelta(hours=1)
     return points
+
+
+def series_points(
+    buckets: dict[datetime, Tally], period: Window, *, interval: str, hours: str
+) -> list[dict[str, Any]]:
+    """15-minute sums grouped into local hours, days or weeks, every point present."""
+    frt, res = ("h_frt_bh", "h_res_bh") if hours == "business" else ("h_frt", "h_res")
+    points: dict[datetime, Tally] = {start: Tally() for start in _steps(period, interval)}
+    for bucket, tally in buckets.items():
+        start = local_start(bucket, period.tz, interval).astimezone(UTC)
+        points.setdefault(start, Tally()).merge(tally)
+    result = []
+    for start in sorted(points):
+        tally = points[start]
+        g = tally.get
+        result.append(
+            {
+                "start": start.astimezone(period.tz).isoformat(),
+                "created": g("created"),
+                "resolved": g("resolved"),
+                "first_response_median_s": histogram.percentile(tally.hist(frt), 0.5),
+                "first_response_p90_s": histogram.percentile(tally.hist(frt), 0.9),
+                "resolution_median_s": histogram.percentile(tally.hist(res), 0.5),
+                "csat_average": round(g("csat_sum") / g("csat_n"), 2) if g("csat_n") else None,
+                "csat_responses": g("csat_n"),
+            }
+        )
+    return result
 
 
 async def timeseries(
@@ -377,41 +422,25 @@ async def timeseries(
     frt, res = ("h_frt_bh", "h_res_bh") if business else ("h_frt", "h_res")
     columns = ["created", "resolved", "csat_n", "csat_sum", frt, res]
     buckets = await quarter_hours(session=session, period=period, filters=filters, columns=columns)
-    points: dict[datetime, Tally] = {start: Tally() for start in _steps(period, interval)}
+    return series_points(buckets, period, interval=interval, hours=hours)
+
+
+def heatmap_cells(buckets: dict[datetime, Tally], tz: ZoneInfo) -> list[list[int]]:
+    cells = [[0] * 24 for _ in range(7)]
     for bucket, tally in buckets.items():
-        start = local_start(bucket, period.tz, interval)
-        points.setdefault(start, Tally()).merge(tally)
-    result = []
-    for start in sorted(points):
-        tally = points[start]
-        g = tally.get
-        result.append(
-            {
-                "start": start.isoformat(),
-                "created": g("created"),
-                "resolved": g("resolved"),
-                "first_response_median_s": histogram.percentile(tally.hist(frt), 0.5),
-                "first_response_p90_s": histogram.percentile(tally.hist(frt), 0.9),
-                "resolution_median_s": histogram.percentile(tally.hist(res), 0.5),
-                "csat_average": round(g("csat_sum") / g("csat_n"), 2) if g("csat_n") else None,
-                "csat_responses": g("csat_n"),
-            }
-        )
-    return result
+        local = bucket.astimezone(tz)
+        cells[local.weekday()][local.hour] += tally.get("created")
+    return cells
 
 
 async def heatmap(
     *, session: AsyncSession, period: ReportPeriod, filters: ReportFilters
 ) -> list[list[int]]:
     """Conversations created per local weekday (Monday first) and hour."""
-    cells = [[0] * 24 for _ in range(7)]
     buckets = await quarter_hours(
         session=session, period=period, filters=filters, columns=["created"]
     )
-    for bucket, tally in buckets.items():
-        local = bucket.astimezone(period.tz)
-        cells[local.weekday()][local.hour] += tally.get("created")
-    return cells
+    return heatmap_cells(buckets, period.tz)
 
 
 async def created_per_local_hour(

@@ -259,15 +259,18 @@ async def stale_count(db: Database) -> int:
         )
 
 
-async def rebuild_reports(db: Database, *, chunk: int = 2000) -> int:
+async def rebuild_reports(db: Database, *, chunk: int = 2000, max_keys: int = 200_000) -> int:
     """Recompute every fact and every rollup from the raw rows (upgrades, repairs, bulk
-    imports: `kefu reports-rebuild`). Conversations changed during the rebuild stay stale and
-    the worker catches up. Returns the number of conversations."""
+    imports: `kefu reports-rebuild`). One pass in conversation order; rollup sums are written
+    out whenever `max_keys` rows are pending (apply_deltas adds to what is there, so memory
+    stays bounded). Conversations changed during the rebuild stay stale and the worker catches
+    up. Returns the number of conversations."""
     async with db.write() as session:
         await lock_rollups(session)
         await session.execute(delete(report_rollups))
         await session.execute(delete(ConversationFact))
         clocks = await inbox_clocks(session)
+        sums: dict[RowKey, Tally] = {}
         last_id = 0
         total = 0
         while True:
@@ -282,13 +285,14 @@ async def rebuild_reports(db: Database, *, chunk: int = 2000) -> int:
             if not rows:
                 break
             last_id = rows[-1].id
-            ids = [row.id for row in rows]
-            facts = await compute_facts(session, ids, clocks)
+            facts = await compute_facts(session, [row.id for row in rows], clocks)
             if facts:
-                await session.execute(
-                    insert(_FACTS),
-                    [_fact_values(f) for f in facts.values()],
-                )
+                await session.execute(insert(_FACTS), [_fact_values(f) for f in facts.values()])
+            for fact in facts.values():
+                add_fact(sums, fact)
+            if len(sums) >= max_keys:
+                await apply_deltas(session, sums)
+                sums.clear()
             await session.execute(
                 update(_CONVERSATIONS)
                 .where(_CONVERSATIONS.c.id == bindparam("cid"))
@@ -296,29 +300,6 @@ async def rebuild_reports(db: Database, *, chunk: int = 2000) -> int:
                 [{"cid": row.id, "version": row.reports_version} for row in rows],
             )
             total += len(rows)
-        await _rebuild_rollups(session)
+        await apply_deltas(session, sums)
     log.info("reports rebuilt: %d conversations", total)
     return total
-
-
-async def _rebuild_rollups(session: AsyncSession, *, chunk: int = 5000) -> None:
-    """The rollups from the stored facts, one dimension at a time (bounded memory)."""
-    for dim in ("all", "inbox", "channel", "team", "agent", "tag"):
-        sums: dict[RowKey, Tally] = {}
-        last_id = 0
-        while True:
-            rows = list(
-                await session.scalars(
-                    select(ConversationFact)
-                    .where(ConversationFact.conversation_id > last_id)
-                    .order_by(ConversationFact.conversation_id)
-                    .limit(chunk)
-                )
-            )
-            if not rows:
-                break
-            last_id = rows[-1].conversation_id
-            for row in rows:
-                add_fact(sums, fact_of_row(row), only_dim=dim)
-            session.expunge_all()
-        await apply_deltas(session, sums)

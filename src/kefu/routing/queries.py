@@ -3,7 +3,7 @@ recent handling time that wait estimates come from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +18,7 @@ from kefu.inboxes.models import Inbox, InboxMember
 from kefu.routing.models import AgentState, RoutingRule
 from kefu.routing.policy import PRIORITY_RANK, AgentSnapshot, WaitingConversation, can_serve
 from kefu.routing.rules import Rule, RuleActions, RuleConditions
+from kefu.routing.schemas import AgentStatusOut
 from kefu.routing.settings import routing_settings
 from kefu.routing.waits import describe_wait
 from kefu.teams.models import TeamMember
@@ -90,6 +91,50 @@ async def agent_snapshots(
         )
         for state in states
     ]
+
+
+async def agent_statuses(
+    *,
+    session: AsyncSession,
+    viewer_id: int,
+    lead: bool,
+    user_ids: Collection[int] | None = None,
+) -> list[AgentStatusOut]:
+    """Active users' presence, by name; loads and capacities only to leads (supervisors and
+    admins) and to the viewer themselves. `user_ids`: only these users (None: everyone)."""
+    users_query = select(User).where(User.is_active.is_(True)).order_by(User.name, User.id)
+    states_query = select(AgentState)
+    if user_ids is not None:
+        ids = sorted(user_ids)
+        users_query = users_query.where(User.id.in_(ids))
+        states_query = states_query.where(AgentState.user_id.in_(ids))
+    users = list(await session.scalars(users_query))
+    states = {s.user_id: s for s in await session.scalars(states_query)}
+    loads = {
+        a.user_id: a.load
+        for a in await agent_snapshots(
+            session=session,
+            online_only=False,
+            user_ids=None if user_ids is None else sorted(user_ids),
+        )
+    }
+    out = []
+    for user in users:
+        state = states.get(user.id)
+        shown = lead or user.id == viewer_id
+        out.append(
+            AgentStatusOut(
+                user_id=user.id,
+                name=user.name,
+                role=user.role,
+                presence=state.presence if state else "offline",
+                load=loads.get(user.id, 0) if shown else None,
+                max_conversations=state.max_conversations if state and shown else None,
+                skills=list(state.skills or ()) if state else [],
+                last_assigned_at=state.last_assigned_at if state and shown else None,
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from kefu.errors import InvalidInput, NotFound
 from kefu.inboxes.models import Inbox
 from kefu.inboxes.queries import visible_inbox_ids
 from kefu.routing import actions, configure, presence
-from kefu.routing.models import AgentState, SlaBreach
-from kefu.routing.queries import agent_snapshots, list_rules, queue_entries
+from kefu.routing.models import SlaBreach
+from kefu.routing.queries import agent_statuses, list_rules, queue_entries
 from kefu.routing.schemas import (
     AgentRoutingIn,
     AgentStatusOut,
@@ -50,32 +50,7 @@ def _is_lead(actor: AgentPrincipal) -> bool:
 
 async def _statuses(runtime: RuntimeDep, actor: AgentPrincipal) -> list[AgentStatusOut]:
     async with runtime.db.read() as session:
-        users = list(
-            await session.scalars(
-                select(User).where(User.is_active.is_(True)).order_by(User.name, User.id)
-            )
-        )
-        states = {s.user_id: s for s in await session.scalars(select(AgentState))}
-        loads = {
-            a.user_id: a.load for a in await agent_snapshots(session=session, online_only=False)
-        }
-    out = []
-    for user in users:
-        state = states.get(user.id)
-        shown = _is_lead(actor) or user.id == actor.user_id
-        out.append(
-            AgentStatusOut(
-                user_id=user.id,
-                name=user.name,
-                role=user.role,
-                presence=state.presence if state else "offline",
-                load=loads.get(user.id, 0) if shown else None,
-                max_conversations=state.max_conversations if state and shown else None,
-                skills=list(state.skills or ()) if state else [],
-                last_assigned_at=state.last_assigned_at if state and shown else None,
-            )
-        )
-    return out
+        return await agent_statuses(session=session, viewer_id=actor.user_id, lead=_is_lead(actor))
 
 
 @router.get("/agents/status", response_model=list[AgentStatusOut])

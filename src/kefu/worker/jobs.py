@@ -18,6 +18,7 @@ from kefu.conversations.snooze import run_snooze_wakeups
 from kefu.db import Database
 from kefu.outbox.runner import OutboxRunner
 from kefu.realtime.hub import Hub
+from kefu.reports.digests import jobs as digest_jobs
 from kefu.reports.refresh import refresh_for
 from kefu.routing.breaches import (
     do_fill_next_response_dues,
@@ -35,7 +36,7 @@ from kefu.transcripts import jobs as transcript_jobs
 log = logging.getLogger(__name__)
 
 # Importing these registers their outbox handlers (kefu/outbox/registry.py) on every node.
-OUTBOX_HANDLER_MODULES = (scheduled_jobs, transcript_jobs, channel_jobs)
+OUTBOX_HANDLER_MODULES = (scheduled_jobs, transcript_jobs, channel_jobs, digest_jobs)
 CHANNEL_HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
@@ -104,12 +105,16 @@ class Worker:
         await self._job("email polling", self.mail.run_due)
         await self._job("search index", lambda: index_pending(self.db))
         await self._job("report facts", lambda: refresh_for(self.db, seconds=2.0))
+        await self._job("report digests", self._digests)
 
     async def _job(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
         try:
             await job()
         except Exception:
             log.exception("worker job %r failed", name)
+
+    async def _digests(self) -> None:
+        await digest_jobs.run_due_digests(self.db, self.settings)
 
     async def _heartbeat(self) -> None:
         user_ids = [uid for uid, conns in self.hub.by_user.items() if conns]

@@ -33,8 +33,10 @@ import { renderRules } from "./views/rules.js";
 import { tagStore } from "./views/tags.js";
 import { renderTags } from "./views/tags-admin.js";
 import { renderSearch } from "./views/search.js";
+import { renderStaffing } from "./views/staffing.js";
 import { renderTeams } from "./views/teams.js";
 import { Thread } from "./views/thread.js";
+import { renderWallboard } from "./views/wallboard.js";
 
 const root = document.getElementById("app");
 
@@ -46,6 +48,8 @@ const botNav = () => (isAdmin() ? "bot" : "bot-learning"); // the bot's one nav 
 // Pages other than the conversations: who may open them, and which nav entry they belong to.
 const PAGES = {
   queue: { render: (el) => renderQueue(el, ctx), allowed: everyone },
+  // Open to agents too (a team TV may be signed in as one); in the nav for leads only.
+  wallboard: { render: (el) => renderWallboard(el, ctx), allowed: everyone },
   contacts: { render: (el, arg) => renderContacts(el, ctx, arg), allowed: everyone },
   attributes: { render: (el) => renderAttributes(el, ctx), allowed: isAdmin },
   agents: { render: (el) => renderAgents(el, ctx), allowed: isLead },
@@ -93,6 +97,7 @@ const PAGES = {
   },
   search: { render: (el) => renderSearch(el, ctx), allowed: everyone },
   kb: { render: (el, arg) => renderKb(el, ctx, arg || null), allowed: everyone },
+  staffing: { render: (el) => renderStaffing(el, ctx), allowed: isLead },
 };
 
 let leaving = []; // clean-ups of the page on screen (timers, subscriptions)
@@ -251,6 +256,7 @@ function renderShell() {
       { class: "nav-main" },
       navLink("conversations", t("nav.conversations"), "chat"),
       navLink("queue", t("nav.queue"), "queue", h("span", { class: "nav-badge", hidden: true })),
+      isLead() ? navLink("wallboard", t("nav.wallboard"), "gauge") : null,
       navLink("contacts", t("nav.contacts"), "contacts"),
       navLink("search", t("nav.search"), "search"),
       isLead() ? navLink("agents", t("nav.agents"), "users") : null,
@@ -260,6 +266,7 @@ function renderShell() {
       isAdmin() ? navLink("attributes", t("nav.attributes"), "attributes") : null,
       isAdmin() ? navLink("tags", t("nav.tags"), "tag") : null,
       isLead() ? navLink(botNav(), t("nav.bot"), "bot") : null,
+      isLead() ? navLink("staffing", t("nav.staffing"), "calendar") : null,
       navLink("canned", t("nav.canned"), "canned"),
       navLink("kb", t("nav.kb"), "book"),
       navLink("profile", t("nav.profile"), "user"),

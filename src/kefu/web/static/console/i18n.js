@@ -12,6 +12,8 @@ import { CHANNELS_CATALOG } from "./i18n-channels.js";
 import { REACH_CATALOG } from "./i18n-reach.js";
 import { BOT_CATALOG } from "./i18n-bot.js";
 import { KB_CATALOG } from "./i18n-kb.js";
+import { WALLBOARD_CATALOG } from "./i18n-wallboard.js";
+import { STAFFING_CATALOG } from "./i18n-staffing.js";
 
 const CATALOG = {
   en: {
@@ -297,6 +299,8 @@ for (const [lang, entries] of Object.entries(CHANNELS_CATALOG)) Object.assign(CA
 for (const [lang, entries] of Object.entries(REACH_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(BOT_CATALOG)) Object.assign(CATALOG[lang], entries);
 for (const [lang, entries] of Object.entries(KB_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(WALLBOARD_CATALOG)) Object.assign(CATALOG[lang], entries);
+for (const [lang, entries] of Object.entries(STAFFING_CATALOG)) Object.assign(CATALOG[lang], entries);
 
 export const LOCALES = [
   ["zh-TW", "繁體中文"],

@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { clockTime, guard, h, labelled, mount } from "../dom.js";
 import { LOCALES, t } from "../i18n.js";
+import { reportDigestSection } from "./report-digest.js";
 
 export async function renderProfile(container, ctx, created = null) {
   const tokens = await guard(api.tokens());
@@ -67,6 +68,8 @@ export async function renderProfile(container, ctx, created = null) {
       h("p", { class: "profile-who", text: `${ctx.me.name} · ${ctx.me.email}` }),
       labelled(t("profile.language"), language),
     ),
+    // Leads: the report summary by email (views/report-digest.js).
+    ["admin", "supervisor"].includes(ctx.me.role) ? reportDigestSection() : null,
     h(
       "section",
       { class: "card form-card", "aria-labelledby": "tokens-title" },

@@ -1,0 +1,1 @@
+"""The scheduled report summary by email (daily or weekly) for supervisors and admins."""
