@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 14 * 24 * 3600
     # Create the demo workspace on first start with an empty database.
     demo: bool = True
+    # ... with eight weeks of support history (kefu/demo_history.py) for reports.
+    demo_history: bool = True
     cookie_secure: bool = False
     # Freeze start-up objects and collect less often (app.tune_garbage_collector); off in tests,
     # which start many apps in one process.

@@ -13,8 +13,11 @@ from kefu.bot.actions import do_update_bot_settings
 from kefu.bot.settings import BotSettings, MenuItem, in_both
 from kefu.config import Settings
 from kefu.db import Database
+from kefu.demo_history import DEMO_TAGS, DemoPeople, add_demo_history
 from kefu.inboxes.actions import do_create_inbox
 from kefu.kb.demo_loader import load_demo_kb
+from kefu.reports.sample_history import HistoryAgent, HistoryTag, HistoryTeam
+from kefu.tags.actions import do_create_tag
 from kefu.teams.actions import do_create_team
 from kefu.users.actions import do_create_user
 from kefu.users.models import User
@@ -42,7 +45,8 @@ class DemoLogin:
 
 async def create_demo_workspace(settings: Settings) -> list[DemoLogin] | None:
     """Create an admin, two agents, one team, a website inbox, the demo knowledge base
-    (kb/demo/kb.json) and a second website inbox where the FAQ bot answers, unless users
+    (kb/demo/kb.json), a second website inbox where the FAQ bot answers, a few tags and
+    (unless settings.demo_history is off) eight weeks of history for reports, unless users
     exist."""
     db = Database(settings.effective_database_url)
     try:
@@ -84,7 +88,7 @@ async def create_demo_workspace(settings: Settings) -> list[DemoLogin] | None:
                 team_id=team.id,
                 member_ids=[u.id for u in users],
             )
-            await website(
+            website_inbox = await website(
                 name="官網客服 Website",
                 greeting="您好!有什麼可以幫您的嗎? Hi! How can we help?",
             )
@@ -99,6 +103,21 @@ async def create_demo_workspace(settings: Settings) -> list[DemoLogin] | None:
                 sealed_api_key=None,
                 replace_key=False,
             )
+            tags = [await do_create_tag(session, actor=system, name=n) for n in DEMO_TAGS]
+            admin, mei, alex = users
+            people = DemoPeople(
+                website_inbox_id=website_inbox.id,
+                bot_inbox_id=bot_inbox.id,
+                team=HistoryTeam(team.id, team.name),
+                agents=(
+                    HistoryAgent(mei.id, mei.name, team.id),
+                    HistoryAgent(alex.id, alex.name, team.id),
+                    HistoryAgent(admin.id, admin.name, None, weight=0.2),  # helps at peaks
+                ),
+                tags=tuple(HistoryTag(t.id, t.name) for t in tags),
+            )
+        if settings.demo_history:
+            await add_demo_history(db, people)
     finally:
         await db.dispose()
     path = settings.data_dir / LOGINS_FILE

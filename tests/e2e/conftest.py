@@ -59,7 +59,9 @@ def _truncate(url: str) -> None:
         pool.submit(asyncio.run, reset_pg(url)).result()
 
 
-def start_server(data_dir: Path, database_url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: Path, database_url: str, port: int, *, demo_history: bool = True
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "KEFU_DATA_DIR": str(data_dir),
@@ -67,6 +69,9 @@ def start_server(data_dir: Path, database_url: str, port: int) -> subprocess.Pop
         "KEFU_REDIS_URL": "",
         "KEFU_SECRET_KEY": "e2e-secret-" + "k" * 32,
         "KEFU_DEMO": "true",
+        # The demo's weeks of history (kefu/demo_history.py), unless the module says
+        # DEMO_HISTORY = False (its expectations assume an inbox without a past).
+        "KEFU_DEMO_HISTORY": "true" if demo_history else "false",
         # Bot actions call local fake services (tests/bot/fake_services.py) on 127.0.0.1.
         "KEFU_CHANNEL_ALLOW_PRIVATE_URLS": "true",
     }
@@ -95,7 +100,7 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> 
 
 @pytest.fixture(scope="module")
 def kefu_server(
-    migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+    migrated_template: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[KefuServer]:
     data_dir = tmp_path_factory.mktemp("e2e")
     if PG_URL:
@@ -107,7 +112,8 @@ def kefu_server(
         database_url = f"sqlite+aiosqlite:///{data_dir / 'kefu.db'}"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    process = start_server(data_dir, database_url, port)
+    history = bool(getattr(request.module, "DEMO_HISTORY", True))
+    process = start_server(data_dir, database_url, port, demo_history=history)
     try:
         wait_healthy(base_url, process, data_dir / "server.log")
         logins = {}
