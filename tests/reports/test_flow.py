@@ -27,6 +27,13 @@ async def test_a_chat_answered_and_resolved_shows_in_the_reports(
     await visitor_send(client, workspace.inbox, "謝謝", token=sent["visitor_token"])
     assert (await agent.post(f"{base}/messages", json={"text": "不客氣"})).status_code == 201
     assert (await agent.post(f"{base}/status", json={"status": "resolved"})).status_code == 200
+    answered = await client.post(
+        f"/api/v1/widget/{workspace.inbox.public_key}/conversations/"
+        f"{sent['conversation']['id']}/survey",
+        json={"kind": "csat", "score": 5},
+        headers={"x-kefu-visitor": sent["visitor_token"]},
+    )
+    assert answered.status_code == 200, answered.text
 
     assert await stale_count(runtime.db) >= 1
     await refresh_all_stale(runtime.db)
@@ -40,6 +47,17 @@ async def test_a_chat_answered_and_resolved_shows_in_the_reports(
     assert summary["first_response"]["count"] == 1
     assert summary["next_response"]["count"] == 1
     assert summary["fcr"] == {"eligible": 1, "count": 1, "rate": 1.0}
+
+    assert summary["csat"]["responses"] == 1
+    # Two filters at once: the cube for totals, the facts and survey rows for series.
+    both = f"inbox_id={workspace.inbox.id}&channel=web"
+    filtered = (await admin.get(f"/api/v1/reports/summary?{both}")).json()
+    assert filtered["conversations"] == summary["conversations"]
+    assert filtered["csat"] == summary["csat"]
+    points = (await admin.get(f"/api/v1/reports/timeseries?{both}")).json()["points"]
+    assert sum(p["created"] for p in points) == 1
+    assert sum(p["csat_responses"] for p in points) == 1
+    assert [p["csat_average"] for p in points if p["csat_responses"]] == [5.0]
 
     response = await admin.get("/api/v1/reports/conversations.csv")
     assert response.status_code == 200

@@ -78,8 +78,16 @@ class ConversationFact(Base):
     # The latest moment any of its figures is counted at: reports over a range skip facts
     # whose whole life lies before it.
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Everything else (times, durations, flags, replies, survey answers): kefu.reports.facts.Fact
-    # as JSON. Only the worker reads it, to compute contributions; reports read rollups.
+    # Copies of `data`'s anchors and durations, for series under filters on several dimensions
+    # (kefu/reports/queries.py: SQL reads them without decoding `data`).
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    frt_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    frt_bh_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    resolution_bh_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Everything (times, durations, flags, replies, survey answers): kefu.reports.facts.Fact as
+    # JSON. The worker reads it to compute contributions; reports read rollups.
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
@@ -98,4 +106,6 @@ report_rollups = Table(
     *(Column(name, BigInteger, nullable=False, default=0) for name in COUNTERS),
     *(Column(name, Text, nullable=False, default="") for name in HISTOGRAMS),
     Index("uq_report_rollups_key", "dim", "key", "grain", "bucket", unique=True),
+    # The cube's day rows over a period, whatever their key (kefu/reports/queries.py).
+    Index("ix_report_rollups_time", "dim", "grain", "bucket"),
 )

@@ -15,15 +15,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.inboxes.models import Inbox
 from kefu.reports import histogram
 from kefu.reports.facts import Fact
 from kefu.reports.filters import ReportFilters, ReportPeriod, Span, Window
 from kefu.reports.models import COUNTERS, ConversationFact, report_rollups
 from kefu.reports.refresh import fact_of_row
-from kefu.reports.rollups import Tally, bucket_of, contributions, dimensions
+from kefu.reports.rollups import Tally, bucket_of, contributions, dimensions, parse_cube_key
+from kefu.surveys.models import SurveyResponse
 
 T = report_rollups.c
 
@@ -96,10 +99,12 @@ def _tally(row: Any, columns: Sequence[str]) -> Tally:
     return tally
 
 
-def fact_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
-    """The filters on `conversation_facts` columns (the tag is checked on the facts)."""
+def fact_conditions(filters: ReportFilters, dialect: str) -> list[ColumnElement[bool]]:
+    """The filters as conditions on `conversation_facts`."""
     F = ConversationFact
     where: list[ColumnElement[bool]] = []
+    if filters.tag is not None:
+        where.append(_has_tag(filters.tag, dialect))
     if filters.inbox_id is not None:
         where.append(F.inbox_id == filters.inbox_id)
     if filters.channel is not None:
@@ -113,14 +118,89 @@ def fact_conditions(filters: ReportFilters) -> list[ColumnElement[bool]]:
     return where
 
 
+def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
+    """The fact's tag list (JSON) holds `tag`."""
+    tags = ConversationFact.tags
+    if dialect == "postgresql":
+        wanted = func.jsonb_build_array(literal(tag, String))
+        return cast(tags, JSONB).contains(wanted)
+    each = func.json_each(tags).table_valued("value")
+    return exists(select(literal(1)).select_from(each).where(each.c.value == tag))
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
 async def _facts(session: AsyncSession, period: Window, filters: ReportFilters) -> list[Fact]:
     F = ConversationFact
     where = [F.created_at < period.end_at, F.last_event_at >= period.start_at]
-    where += fact_conditions(filters)
-    facts = [fact_of_row(row) for row in await session.scalars(select(F).where(*where))]
-    if filters.tag is not None:
-        facts = [fact for fact in facts if filters.tag in fact.tags]
-    return facts
+    where += fact_conditions(filters, _dialect(session))
+    return [fact_of_row(row) for row in await session.scalars(select(F).where(*where))]
+
+
+# What series and the heatmap read; under filters on several dimensions they come from the
+# facts' own columns (no JSON decoded) and from the survey answers.
+SERIES_COLUMNS = frozenset(
+    {"created", "resolved", "csat_n", "csat_sum", "h_frt", "h_frt_bh", "h_res", "h_res_bh"}
+)
+
+
+async def _series_from_facts(
+    session: AsyncSession, period: Window, filters: ReportFilters
+) -> dict[datetime, Tally]:
+    """Per 15-minute bucket: created, resolved, first response and resolution histograms (both
+    clocks), CSAT; the same contributions the rollups hold (kefu/reports/rollups.py)."""
+    F = ConversationFact
+    start, end = period.start_at, period.end_at
+    conditions = fact_conditions(filters, _dialect(session))
+    rows = await session.execute(
+        select(
+            F.created_at,
+            F.first_response_at,
+            F.frt_s,
+            F.frt_bh_s,
+            F.resolved_at,
+            F.resolution_s,
+            F.resolution_bh_s,
+        ).where(F.created_at < end, F.last_event_at >= start, *conditions)
+    )
+    result: dict[datetime, Tally] = {}
+
+    def tally(at: datetime) -> Tally:
+        bucket = bucket_of(at, "q")
+        found = result.get(bucket)
+        if found is None:
+            found = result[bucket] = Tally()
+        return found
+
+    one = histogram.bin_of
+    for row in rows:
+        if start <= row.created_at < end:
+            tally(row.created_at).add({"created": 1}, {})
+        if row.first_response_at is not None and start <= row.first_response_at < end:
+            bh = row.frt_bh_s if row.frt_bh_s is not None else row.frt_s
+            tally(row.first_response_at).add(
+                {}, {"h_frt": {one(row.frt_s): 1}, "h_frt_bh": {one(bh): 1}}
+            )
+        if row.resolved_at is not None and start <= row.resolved_at < end:
+            bh = row.resolution_bh_s if row.resolution_bh_s is not None else row.resolution_s
+            tally(row.resolved_at).add(
+                {"resolved": 1}, {"h_res": {one(row.resolution_s): 1}, "h_res_bh": {one(bh): 1}}
+            )
+    answers = await session.execute(
+        select(SurveyResponse.answered_at, SurveyResponse.score)
+        .join(F, F.conversation_id == SurveyResponse.conversation_id)
+        .where(
+            SurveyResponse.kind == "csat",
+            SurveyResponse.answered_at >= start,
+            SurveyResponse.answered_at < end,
+            *conditions,
+        )
+    )
+    for answer in answers:
+        tally(answer.answered_at).add({"csat_n": 1, "csat_sum": answer.score}, {})
+    return result
 
 
 def sum_facts(
@@ -162,13 +242,56 @@ async def totals(
     """Sums over the period: {"": total}, or per key of the `group_by` dimension."""
     source = plan(filters, group_by)
     if source.dim is None:
-        facts = await _facts(session, period, filters)
-        return sum_facts(facts, period.start_at, period.end_at, group_by=group_by)
+        return await _cube_totals(session, period, filters, columns, group_by)
     result: dict[str, Tally] = {}
     pieces = segments(period.start_at, period.end_at)
     for row in await _rollup_rows(session, source, pieces, columns):
         key = "" if group_by is None else row.key
         result.setdefault(key, Tally()).merge(_tally(row, columns))
+    return result
+
+
+async def _cube_totals(
+    session: AsyncSession,
+    period: Window,
+    filters: ReportFilters,
+    columns: Sequence[str],
+    group_by: str | None,
+) -> dict[str, Tally]:
+    """Totals under filters on several dimensions: the cube's day rows for the whole UTC days,
+    the facts for the partial days at the ends."""
+    constraints = filters.constraints()
+    dim = "cubetag" if "tag" in constraints or group_by == "tag" else "cube"
+    channels = dict((await session.execute(select(Inbox.id, Inbox.channel_type))).all())
+    result: dict[str, Tally] = {}
+    for grain, start, end in segments(period.start_at, period.end_at):
+        if grain == "q":
+            window = Span(start, end, period.tz)
+            facts = await _facts(session, window, filters)
+            for key, tally in sum_facts(facts, start, end, group_by=group_by).items():
+                if group_by is None or key in constraints.get(group_by, (key,)):
+                    result.setdefault(key, Tally()).merge(tally)
+            continue
+        rows = await session.execute(
+            select(T.key, *(T[name] for name in columns)).where(
+                T.dim == dim, T.grain == "d", T.bucket >= start, T.bucket < end
+            )
+        )
+        for row in rows:
+            cell = parse_cube_key(row.key)
+            values: dict[str, str | None] = {
+                "inbox": cell.inbox,
+                "channel": channels.get(int(cell.inbox), ""),
+                "team": cell.team,
+                "agent": cell.agent,
+                "tag": cell.tag,
+            }
+            if any(values[d] not in keys for d, keys in constraints.items()):
+                continue
+            group = "" if group_by is None else values[group_by]
+            if group is None:
+                continue  # no team / agent: not in a per-team or per-agent table
+            result.setdefault(group, Tally()).merge(_tally(row, columns))
     return result
 
 
@@ -182,8 +305,8 @@ async def quarter_hours(
     """Sums per 15-minute bucket (UTC) of the period."""
     source = plan(filters)
     if source.dim is None:
-        facts = await _facts(session, period, filters)
-        return sum_facts_by_quarter(facts, period.start_at, period.end_at)
+        assert SERIES_COLUMNS.issuperset(columns), columns
+        return await _series_from_facts(session, period, filters)
     result: dict[datetime, Tally] = {}
     pieces = [("q", period.start_at, period.end_at)]
     for row in await _rollup_rows(session, source, pieces, columns):

@@ -168,6 +168,12 @@ def _fact_values(fact: Fact) -> dict[str, object]:
         "status": fact.status,
         "created_at": fact.created_at,
         "last_event_at": fact.last_event_at,
+        "first_response_at": fact.first_response_at,
+        "frt_s": fact.frt_s,
+        "frt_bh_s": fact.frt_bh_s,
+        "resolved_at": fact.resolved_at,
+        "resolution_s": fact.resolution_s,
+        "resolution_bh_s": fact.resolution_bh_s,
         "data": fact.to_json(),
     }
 

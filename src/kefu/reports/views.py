@@ -240,6 +240,7 @@ async def conversations_csv(actor: Agent, runtime: RuntimeDep, params: Params) -
     async with runtime.db.read() as session:
         filters = await _scoped(session, actor, params)
         names = {by: await _labels(session, by) for by in ("agent", "inbox", "team")}
+        conditions = queries.fact_conditions(filters, session.get_bind().dialect.name)
     period = params.period
 
     def local(at: datetime | None) -> str:
@@ -254,7 +255,7 @@ async def conversations_csv(actor: Agent, runtime: RuntimeDep, params: Params) -
                 F.conversation_id > last_id,
                 F.created_at >= period.start_at,
                 F.created_at < period.end_at,
-                *queries.fact_conditions(filters),
+                *conditions,
             ]
             async with runtime.db.read() as session:
                 rows = list(
@@ -268,8 +269,6 @@ async def conversations_csv(actor: Agent, runtime: RuntimeDep, params: Params) -
             lines = []
             for row in rows:
                 fact = fact_of_row(row)
-                if filters.tag is not None and filters.tag not in fact.tags:
-                    continue
                 scores = {kind: score for _, kind, score in fact.surveys}  # the latest wins
                 lines.append(
                     [

@@ -47,6 +47,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("created_at", kefu.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_event_at", kefu.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_response_at", kefu.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("frt_s", sa.Integer(), nullable=True),
+        sa.Column("frt_bh_s", sa.Integer(), nullable=True),
+        sa.Column("resolved_at", kefu.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolution_s", sa.Integer(), nullable=True),
+        sa.Column("resolution_bh_s", sa.Integer(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("conversation_id", name=op.f("pk_conversation_facts")),
     )
@@ -70,6 +76,7 @@ def upgrade() -> None:
     op.create_index(
         "uq_report_rollups_key", "report_rollups", ["dim", "key", "grain", "bucket"], unique=True
     )
+    op.create_index("ix_report_rollups_time", "report_rollups", ["dim", "grain", "bucket"])
 
 
 def downgrade() -> None:
