@@ -288,6 +288,7 @@ async def test_who_may_ask(
         {"capacity": 0},
         {"aht_s": 0},
         {"max_occupancy": 1.2},
+        {"max_occupancy": 5e-324},  # found by the API fuzz test: an overflow, now a 422
         {"channel": "fax"},
         {"inbox_id": 0},
         {"tz": "Nowhere/Zone"},

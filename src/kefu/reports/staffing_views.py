@@ -44,7 +44,8 @@ class StaffingParams(BaseModel):
     channel: Channel | None = None
     capacity: int | None = Field(default=None, ge=1, le=100, description="chats per agent")
     aht_s: float | None = Field(default=None, gt=0, le=86_400, description="handling time")
-    max_occupancy: float | None = Field(default=None, gt=0, le=1)
+    # Below 10 % the advice would be absurd (and the arithmetic overflows near 0).
+    max_occupancy: float | None = Field(default=None, ge=0.1, le=1)
 
 
 RosterRow = Annotated[
