@@ -60,7 +60,7 @@ def _truncate(url: str) -> None:
 
 
 def start_server(
-    data_dir: Path, database_url: str, port: int, *, demo_history: bool = True
+    data_dir: Path, database_url: str, port: int, *, demo_history: bool = False
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -69,8 +69,9 @@ def start_server(
         "KEFU_REDIS_URL": "",
         "KEFU_SECRET_KEY": "e2e-secret-" + "k" * 32,
         "KEFU_DEMO": "true",
-        # The demo's weeks of history (kefu/demo_history.py), unless the module says
-        # DEMO_HISTORY = False (its expectations assume an inbox without a past).
+        # The demo's weeks of history (kefu/demo_history.py) when the module says
+        # DEMO_HISTORY = True: it costs seconds of start-up, so only the modules that read
+        # reports (or fuzz them with data) have it.
         "KEFU_DEMO_HISTORY": "true" if demo_history else "false",
         # Bot actions call local fake services (tests/bot/fake_services.py) on 127.0.0.1.
         "KEFU_CHANNEL_ALLOW_PRIVATE_URLS": "true",
@@ -112,7 +113,7 @@ def kefu_server(
         database_url = f"sqlite+aiosqlite:///{data_dir / 'kefu.db'}"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    history = bool(getattr(request.module, "DEMO_HISTORY", True))
+    history = bool(getattr(request.module, "DEMO_HISTORY", False))
     process = start_server(data_dir, database_url, port, demo_history=history)
     try:
         wait_healthy(base_url, process, data_dir / "server.log")

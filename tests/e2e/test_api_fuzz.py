@@ -24,6 +24,10 @@ import httpx
 
 from tests.e2e.conftest import KefuServer
 
+# With the demo's weeks of history (tests/e2e/conftest.py), so that report and staffing
+# endpoints are fuzzed with data to compute from (an overflow hid behind an empty forecast).
+DEMO_HISTORY = True
+
 ADMIN = "admin@kefu.local"
 # These call the messaging provider's real API (tests/channels covers them against local fakes):
 # no test may depend on the internet.

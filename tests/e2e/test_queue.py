@@ -25,9 +25,6 @@ from tests.e2e.conftest import KefuServer
 pytestmark = [pytest.mark.e2e]
 
 TIMEOUT = 8_000  # ms, for expect(); everything happens on loopback
-# The demo without its weeks of history (tests/e2e/conftest.py): the wait estimates below
-# assume an inbox with no resolved conversations yet (DEFAULT_HANDLE_SECONDS).
-DEMO_HISTORY = False
 T = TypeVar("T")
 
 # The widget's own words, by the browser's language.

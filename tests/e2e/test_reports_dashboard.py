@@ -28,6 +28,8 @@ from tests.e2e.test_console_routing import ADMIN, api_as, user_id
 from tests.e2e.test_queue import eventually
 
 pytestmark = pytest.mark.e2e
+# The demo with its weeks of history (tests/e2e/conftest.py): the dashboard reads it.
+DEMO_HISTORY = True
 
 TZ = "Asia/Taipei"  # the browser's zone: the page must send it, and count days in it
 ALEX = "alex@kefu.local"

@@ -26,9 +26,6 @@ from tests.e2e.test_console_routing import ADMIN, api_as
 from tests.reports.history_rows import write_history
 
 pytestmark = pytest.mark.e2e
-# The demo without its weeks of history (tests/e2e/conftest.py): the expected advice is the
-# worked example's, from the history seed() writes alone.
-DEMO_HISTORY = False
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
