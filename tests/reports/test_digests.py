@@ -5,18 +5,12 @@ chats that happened; never twice, even with two nodes at once or a job run twice
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from email.message import EmailMessage
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -35,34 +29,16 @@ from kefu.teams.models import Team, TeamMember
 from kefu.users.actions import do_create_user
 from kefu.users.models import User
 from tests.conftest import PASSWORD, Workspace, agent_client, free_port, visitor_send
+from tests.mailbox import Mailbox, part, serve_mailbox
 
 PERMISSION_TESTED = {"GET /api/v1/reports/digest", "PUT /api/v1/reports/digest"}
 TAIPEI = ZoneInfo("Asia/Taipei")
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-@dataclass
-class Mailbox:
-    port: int
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for rcpt, m in self.received if rcpt == [address]]
-
-
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    yield box
-    controller.stop()
+    yield from serve_mailbox()
 
 
 @pytest.fixture
@@ -76,13 +52,6 @@ def settings(settings: Settings, mailbox: Mailbox) -> Settings:
             "public_url": "https://kefu.example.com",
         }
     )
-
-
-def part(message: EmailMessage, subtype: str) -> str:
-    body = message.get_body(preferencelist=(subtype,))
-    assert body is not None
-    content: str = body.get_content()  # type: ignore[attr-defined]
-    return content
 
 
 @pytest.fixture

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
-from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
 from kefu.config import Settings
 from kefu.outbox.runner import OutboxRunner
 from kefu.runtime import Runtime
-from tests.conftest import Workspace, agent_client, free_port, visitor_send
+from tests.conftest import Workspace, agent_client, visitor_send
+from tests.mailbox import Mailbox, part, serve_mailbox
 
 PERMISSION_TESTED = {
     "POST /api/v1/widget/{inbox_key}/conversations/{conversation_id}/transcript",
@@ -27,25 +22,9 @@ PERMISSION_TESTED = {
 XSS = "<img src=x onerror=alert(1)>"
 
 
-@dataclass
-class Mailbox:
-    port: int
-    received: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
-    controller.start()
-    yield box
-    controller.stop()
+    yield from serve_mailbox()
 
 
 @pytest.fixture
@@ -58,13 +37,6 @@ def settings(settings: Settings, mailbox: Mailbox) -> Settings:
             "smtp_from": "Support <support@shop.example.com>",
         }
     )
-
-
-def part(message: EmailMessage, subtype: str) -> str:
-    body = message.get_body(preferencelist=(subtype,))
-    assert body is not None
-    content: str = body.get_content()  # type: ignore[attr-defined]
-    return content
 
 
 async def test_the_customer_gets_the_conversation_by_email_without_internal_notes(
